@@ -1,0 +1,65 @@
+import { defer, Observable, switchMap } from 'rxjs';
+import { establish } from '../connect/establish';
+import { parseConfig, type ConnectionParameters } from '../config';
+import { lookupPassword } from '../config/pgpass';
+import type { ConnectConfig, HostTarget } from '../config/types';
+import { Connection, type ConnectionOptions } from './connection';
+
+/** Client behaviour of {@link connect}, beyond libpq's parameters. */
+export interface ConnectOptions extends ConnectionOptions {
+  /** Largest message accepted from an authenticated server, in bytes (default 1 GiB). */
+  readonly maxMessageSize?: number;
+  /** Highest SCRAM iteration count accepted from a server (default 1,000,000). */
+  readonly maxScramIterations?: number;
+  /** The environment that fills unset parameters (default `process.env`). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024 * 1024;
+
+/**
+ * Opens a connection: socket, encryption negotiation as the sslmode says,
+ * startup and authentication. Emits one {@link Connection} and stays open
+ * while it lives; errors when the server closes it; completes after
+ * `connection.close()`. Unsubscribing closes the connection (Terminate), or
+ * aborts one still being made.
+ *
+ * @example
+ * connect('postgresql://app@localhost/app?sslmode=verify-full')
+ *   .pipe(switchMap((conn) => conn.query('select now() as now')), take(1))
+ *   .subscribe((row) => console.log(row.now));
+ */
+export function connect(
+  config?: string | ConnectionParameters,
+  options: ConnectOptions = {},
+): Observable<Connection> {
+  return defer(() => {
+    const resolved = parseConfig(config, options.env);
+    return establish(resolved, {
+      maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
+      maxScramIterations: options.maxScramIterations,
+      password: (target) => passwordFor(resolved, target),
+    }).pipe(
+      switchMap(
+        (session) =>
+          new Observable<Connection>((subscriber) => {
+            const connection = new Connection(session, options);
+            const ended = connection.ended$.subscribe((error) =>
+              error === undefined ? subscriber.complete() : subscriber.error(error),
+            );
+            subscriber.next(connection);
+            return () => {
+              ended.unsubscribe();
+              connection.close();
+            };
+          }),
+      ),
+    );
+  });
+}
+
+function passwordFor(config: ConnectConfig, target: HostTarget): string | undefined {
+  if (config.password !== undefined) return config.password;
+  if (config.passfile === undefined) return undefined;
+  return lookupPassword(config.passfile, target.host, target.port, config.dbname, config.user);
+}

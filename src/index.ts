@@ -1,0 +1,24 @@
+/**
+ * rxpg: a PostgreSQL client in the style of RxJS.
+ *
+ * @example
+ * import { connect } from 'rxpg';
+ * import { switchMap, take } from 'rxjs';
+ *
+ * connect('postgresql://app@localhost/app')
+ *   .pipe(switchMap((conn) => conn.query('select 1 as one')), take(1))
+ *   .subscribe((row) => console.log(row.one));
+ */
+export { connect, type ConnectOptions } from './connection/connect';
+export {
+  Connection,
+  type ConnectionOptions,
+  type ConnectionState,
+  type Notification,
+} from './connection/connection';
+export { DatabaseError, ErrorCode, RxpgError, type ServerMessageFields } from './errors';
+export type { ConnectionParameters } from './config';
+export type { ConnectConfig, SslMode } from './config/types';
+export type { Column, Row } from './query/columns';
+export type { QueryOptions } from './query/simple-query';
+export { TypeOid, type TextParser, type TypeParsers } from './query/types';
