@@ -40,6 +40,8 @@ export const ErrorCode = {
   SaslFailed: 'RXPG_SASL_FAILED',
   /** The connection is closed or closing; no query can be sent. */
   ConnectionUnusable: 'RXPG_CONNECTION_UNUSABLE',
+  /** A query parameter cannot be encoded, or their number does not match the statement. */
+  InvalidParameter: 'RXPG_INVALID_PARAMETER',
   /** A value from the server could not be decoded. */
   DecodeFailed: 'RXPG_DECODE_FAILED',
   /** A server parameter changed to a value that rxpg cannot work with. */

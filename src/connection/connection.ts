@@ -5,7 +5,9 @@ import { ErrorCode, RxpgError, type ServerMessageFields } from '../errors';
 import type { MessageHandler } from '../protocol/message-stream';
 import type { BackendMessage, TransactionStatus } from '../protocol/messages';
 import type { Row } from '../query/columns';
+import { ExtendedQuery } from '../query/extended-query';
 import { SimpleQuery, type QueryOptions } from '../query/simple-query';
+import { StatementCache } from '../query/statement-cache';
 import type { TypeParsers } from '../query/types';
 import type { Request } from './request';
 
@@ -30,7 +32,14 @@ export interface Notification {
 export interface ConnectionOptions {
   /** Parsers by type OID, applied to every query on the connection. */
   readonly types?: TypeParsers;
+  /**
+   * How many prepared statements each connection keeps (default 100). 0 uses only
+   * unnamed statements, as poolers in transaction mode (PgBouncer) need.
+   */
+  readonly statementCacheSize?: number;
 }
+
+const DEFAULT_STATEMENT_CACHE_SIZE = 100;
 
 /** The value of client_encoding that rxpg's decoding relies on. */
 const CLIENT_ENCODING = 'UTF8';
@@ -57,6 +66,8 @@ export class Connection {
   private readonly notices = new Subject<ServerMessageFields>();
   private readonly notifications = new Subject<Notification>();
   private readonly parameterChanges = new Subject<{ name: string; value: string }>();
+  /** Named statements prepared on this connection; undefined when only unnamed ones are used. */
+  private readonly statements: StatementCache | undefined;
   /** Emits once when the connection ends: the error, or undefined for a close we asked for. */
   private readonly ended = new Subject<RxpgError | undefined>();
 
@@ -75,6 +86,8 @@ export class Connection {
     private readonly options: ConnectionOptions = {},
   ) {
     this.status = session.status;
+    const cacheSize = options.statementCacheSize ?? DEFAULT_STATEMENT_CACHE_SIZE;
+    this.statements = cacheSize > 0 ? new StatementCache(cacheSize) : undefined;
     session.stream.handler = this.handler;
   }
 
@@ -117,6 +130,31 @@ export class Connection {
     );
   }
 
+  /**
+   * Runs one statement with the extended protocol: parameters are always bound,
+   * never spliced into the SQL. Repeated statements skip Parse through a
+   * per-connection cache of prepared statements (see `statementCacheSize`).
+   *
+   * @example
+   * conn.executeStatement('select * from users where id = $1', [42]).subscribe(console.log);
+   */
+  executeStatement<T = Row>(
+    sql: string,
+    params: readonly unknown[] = [],
+    options: QueryOptions = {},
+  ): Observable<T> {
+    return this.request<T>(
+      (subscriber) =>
+        new ExtendedQuery<T>(
+          sql,
+          params,
+          subscriber,
+          { ...this.options.types, ...options.types },
+          this.statements,
+        ),
+    );
+  }
+
   /** Sends Terminate and closes the socket; queued requests fail. */
   close(): void {
     if (this.state === 'closing' || this.state === 'closed') return;
@@ -151,12 +189,21 @@ export class Connection {
   }
 
   private next(): void {
-    if (this.state !== 'ready') return;
-    const request = this.queue.shift();
-    if (request === undefined) return;
-    this.current = request;
-    this.state = 'busy';
-    this.session.stream.write(request.payload);
+    while (this.state === 'ready') {
+      const request = this.queue.shift();
+      if (request === undefined) return;
+      let payload: Buffer;
+      try {
+        payload = request.start();
+      } catch (error) {
+        // A request that cannot be encoded (a bad parameter) fails alone, before sending anything.
+        request.failed(error instanceof Error ? error : new Error(String(error)));
+        continue;
+      }
+      this.current = request;
+      this.state = 'busy';
+      this.session.stream.write(payload);
+    }
   }
 
   private readonly handler: MessageHandler = {
@@ -189,7 +236,7 @@ export class Connection {
         this.status = message.status;
         this.current = undefined;
         this.state = 'ready';
-        request.done(message.status);
+        if (request.done(message.status) === true) this.queue.unshift(request);
         this.next();
         return;
       }

@@ -1,4 +1,3 @@
-import type { RxpgError } from '../errors';
 import type { BackendMessage, TransactionStatus } from '../protocol/messages';
 
 /**
@@ -8,13 +7,13 @@ import type { BackendMessage, TransactionStatus } from '../protocol/messages';
  * @internal
  */
 export interface Request {
-  /** The bytes to write when the request's turn comes. */
-  readonly payload: Buffer;
+  /** The bytes to write, built when the request's turn comes (a statement cache may have changed). */
+  start(): Buffer;
   row(body: Buffer): void;
   /** A reply; what it returns is written to the server (e.g. CopyFail). */
   message(message: BackendMessage): Buffer | undefined;
-  /** ReadyForQuery: the request is over. */
-  done(status: TransactionStatus): void;
-  /** The connection failed or closed before ReadyForQuery. */
-  failed(error: RxpgError): void;
+  /** ReadyForQuery: the request is over, unless it returns true to be sent again at once. */
+  done(status: TransactionStatus): boolean | void;
+  /** The connection failed or closed before ReadyForQuery, or `start` threw. */
+  failed(error: Error): void;
 }

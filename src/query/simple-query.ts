@@ -19,7 +19,6 @@ export interface QueryOptions {
  * @internal
  */
 export class SimpleQuery<T> implements Request {
-  readonly payload: Buffer;
   /** The decoder of the result being received. */
   private decoder: RowDecoder | undefined;
   /** The first failure; reported at ReadyForQuery. */
@@ -29,8 +28,10 @@ export class SimpleQuery<T> implements Request {
     private readonly sql: string,
     private readonly subscriber: Subscriber<T>,
     private readonly types: TypeParsers | undefined,
-  ) {
-    this.payload = serialize.query(sql);
+  ) {}
+
+  start(): Buffer {
+    return serialize.query(this.sql);
   }
 
   row(body: Buffer): void {
@@ -86,7 +87,7 @@ export class SimpleQuery<T> implements Request {
     else this.subscriber.complete();
   }
 
-  failed(error: RxpgError): void {
+  failed(error: Error): void {
     this.subscriber.error(error);
   }
 }

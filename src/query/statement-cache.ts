@@ -1,0 +1,82 @@
+import type { FieldDescription } from '../protocol/messages';
+
+/** A named statement prepared on the server by an earlier request. */
+export interface PreparedStatement {
+  readonly name: string;
+  readonly sql: string;
+  /** Set at ParseComplete: the server has the statement. */
+  parsed: boolean;
+  /** From ParameterDescription: how many parameters Bind must carry. */
+  parameterCount: number | undefined;
+  /** From RowDescription (empty for NoData): the columns of every execution. */
+  fields: readonly FieldDescription[] | undefined;
+}
+
+/**
+ * A bounded cache of named statements, keyed by SQL text, least recently used
+ * first out. Evicted statements are closed on the server with the next
+ * request ({@link takeClosing}), so the server does not keep them either.
+ */
+export class StatementCache {
+  /** Map order is use order: the first key is the least recently used. */
+  private readonly statements = new Map<string, PreparedStatement>();
+  /** Names of evicted statements the server still holds. */
+  private closing: string[] = [];
+  private counter = 0;
+
+  constructor(readonly capacity: number) {}
+
+  get size(): number {
+    return this.statements.size;
+  }
+
+  /** The statement for `sql`, marked as just used. */
+  get(sql: string): PreparedStatement | undefined {
+    const statement = this.statements.get(sql);
+    if (statement !== undefined) {
+      this.statements.delete(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** A new statement for `sql`, evicting the least recently used one when full. */
+  add(sql: string): PreparedStatement {
+    this.remove(sql);
+    while (this.statements.size >= this.capacity) {
+      const oldest = this.statements.keys().next();
+      if (oldest.done === true) break;
+      this.remove(oldest.value);
+    }
+    const statement: PreparedStatement = {
+      name: `rxpg_${++this.counter}`,
+      sql,
+      parsed: false,
+      parameterCount: undefined,
+      fields: undefined,
+    };
+    this.statements.set(sql, statement);
+    return statement;
+  }
+
+  /** Forgets `sql`'s statement; if the server has it, it is closed with the next request. */
+  remove(sql: string): void {
+    const statement = this.statements.get(sql);
+    if (statement === undefined) return;
+    this.statements.delete(sql);
+    if (statement.parsed) this.closing.push(statement.name);
+  }
+
+  /** Forgets everything without closing: the server dropped its statements (DISCARD ALL). */
+  forgetAll(): void {
+    this.statements.clear();
+    this.closing = [];
+  }
+
+  /** Names to close before the next request's own messages. */
+  takeClosing(): string[] {
+    const names = this.closing;
+    this.closing = [];
+    return names;
+  }
+}
