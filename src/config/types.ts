@@ -28,7 +28,10 @@ export type TargetSessionAttrs =
 
 /** One place to connect to: a TCP host and port, or a Unix socket folder and port. */
 export interface HostTarget {
-  /** Host name, IP literal, or (starting with `/` or `@`) a Unix socket folder. */
+  /**
+   * Host name, IP literal, or (starting with `/` or `@`) a Unix socket folder;
+   * `''` when only `hostaddr` was given for this target.
+   */
   readonly host: string;
   /** Numeric address to connect to instead of resolving `host` (libpq `hostaddr`). */
   readonly hostaddr?: string;
@@ -48,7 +51,10 @@ export interface ConnectConfig {
   readonly hosts: readonly HostTarget[];
   readonly user: string;
   readonly password?: string;
-  /** Resolved passfile path (explicit, PGPASSFILE, or ~/.pgpass); read at connect time. */
+  /**
+   * Resolved passfile path (explicit, PGPASSFILE, or ~/.pgpass); read at connect time.
+   * Undefined when a password was given (libpq then never reads the file).
+   */
   readonly passfile?: string;
   readonly dbname: string;
   readonly sslmode: SslMode;
@@ -80,4 +86,17 @@ export interface ConnectConfig {
   readonly keepalivesIdle?: number;
   readonly keepalivesInterval?: number;
   readonly keepalivesCount?: number;
+  /** Milliseconds (libpq `tcp_user_timeout`); 0 or undefined leaves the system default. */
+  readonly tcpUserTimeout?: number;
+  /** libpq `sslcertmode`: `disable` never sends a client certificate; undefined means `allow`. */
+  readonly sslcertmode?: 'allow' | 'disable';
+  /** A folder of CRL files (libpq `sslcrldir`), used with the root certificate. */
+  readonly sslcrldir?: string;
+  /** File to append TLS key material to, for debugging (libpq 18 `sslkeylogfile`). */
+  readonly sslkeylogfile?: string;
+  /**
+   * Extra settings for the startup message that libpq takes from the
+   * environment (PGTZ as `timezone`, PGGEQO as `geqo`).
+   */
+  readonly serverSettings?: Readonly<Record<string, string>>;
 }
