@@ -21,4 +21,11 @@ export type { ConnectionParameters } from './config';
 export type { ConnectConfig, SslMode } from './config/types';
 export type { Column, Row } from './query/columns';
 export type { QueryOptions } from './query/simple-query';
-export { TypeOid, type TextParser, type TypeParsers } from './query/types';
+export {
+  keepText,
+  TypeOid,
+  type DateValue,
+  type TextParser,
+  type TypeParsers,
+} from './query/types';
+export type { ParameterValue } from './query/params';

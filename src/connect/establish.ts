@@ -27,8 +27,6 @@ interface SecuredStream {
   readonly transport: TransportInfo;
 }
 
-/** libpq never waits less than this for a connection, whatever connect_timeout says. */
-const MIN_CONNECT_TIMEOUT_SECONDS = 2;
 const ALPN_POSTGRESQL = 'postgresql';
 
 /**
@@ -37,7 +35,7 @@ const ALPN_POSTGRESQL = 'postgresql';
  * Errors after a session was emitted are never retried.
  */
 export function establish(config: ConnectConfig, options: SessionOptions): Observable<Session> {
-  const attempts = config.hosts.map((target) => () => onTarget(config, target, options));
+  const attempts = orderHosts(config).map((target) => () => onTarget(config, target, options));
   const tryFrom = (index: number): Observable<Session> =>
     orElse(attempts[index](), () => (index + 1 < attempts.length ? tryFrom(index + 1) : undefined));
   return tryFrom(0).pipe(
@@ -45,6 +43,18 @@ export function establish(config: ConnectConfig, options: SessionOptions): Obser
       throwError(() => (error instanceof AttemptFailure ? error.error : error)),
     ),
   );
+}
+
+/** The hosts in the order they are tried: as given, or shuffled (load_balance_hosts=random). */
+function orderHosts(config: ConnectConfig): HostTarget[] {
+  const hosts = [...config.hosts];
+  if (config.loadBalanceHosts === 'random') {
+    for (let i = hosts.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [hosts[i], hosts[j]] = [hosts[j], hosts[i]];
+    }
+  }
+  return hosts;
 }
 
 /** The attempts libpq makes on one host for the config's sslmode. */
@@ -92,7 +102,8 @@ function attemptOnce(
   );
   const seconds = config.connectTimeout;
   if (seconds === undefined || seconds <= 0) return session$;
-  const limit = Math.max(seconds, MIN_CONNECT_TIMEOUT_SECONDS) * 1000;
+  // libpq 18 applies the timeout to each attempt, with no minimum (older releases had 2 s).
+  const limit = seconds * 1000;
   return session$.pipe(
     timeout({
       first: limit,

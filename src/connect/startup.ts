@@ -35,6 +35,7 @@ const SESSION_SETTINGS = { DateStyle: 'ISO, MDY', IntervalStyle: 'postgres' } as
 
 function startupParameters(config: ConnectConfig): Record<string, string> {
   const parameters: Record<string, string> = {
+    ...config.serverSettings,
     user: config.user,
     database: config.dbname,
     ...SESSION_SETTINGS,

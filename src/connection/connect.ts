@@ -1,7 +1,7 @@
 import { defer, Observable, switchMap } from 'rxjs';
 import { establish } from '../connect/establish';
 import { parseConfig, type ConnectionParameters } from '../config';
-import { lookupPassword } from '../config/pgpass';
+import { lookupPasswordFor } from '../config/pgpass';
 import type { ConnectConfig, HostTarget } from '../config/types';
 import { Connection, type ConnectionOptions } from './connection';
 
@@ -60,6 +60,5 @@ export function connect(
 
 function passwordFor(config: ConnectConfig, target: HostTarget): string | undefined {
   if (config.password !== undefined) return config.password;
-  if (config.passfile === undefined) return undefined;
-  return lookupPassword(config.passfile, target.host, target.port, config.dbname, config.user);
+  return lookupPasswordFor(config, target);
 }

@@ -21,8 +21,7 @@ export const MAX_PARAMETERS = 65535;
  * which is exactly bytea's binary form), or text.
  *
  * - booleans as `true`/`false`, numbers and bigints in decimal (NaN, Infinity as PostgreSQL spells them);
- * - Dates as local time with the offset (as node-postgres), so that `timestamp` and
- *   `timestamptz` both round-trip through the parsers;
+ * - Dates in UTC, so that `timestamp` and `timestamptz` both round-trip;
  * - arrays as array literals, nested, with NULLs and quoting;
  * - other objects as JSON.
  */
@@ -72,20 +71,21 @@ function pad(value: number, width = 2): string {
   return String(value).padStart(width, '0');
 }
 
-/** A Date as local time with its UTC offset, e.g. `2024-01-31T10:00:00.000+01:00`. */
+/**
+ * A Date in UTC, e.g. `2024-01-31T10:00:00.000+00:00`. rxpg reads `timestamp`
+ * values as UTC too, so a Date round-trips through both timestamp types
+ * whatever the machine's time zone.
+ */
 export function encodeDate(date: Date, index = 0): string {
   if (Number.isNaN(date.getTime())) throw badParameter(index, 'is an invalid Date');
-  const offset = -date.getTimezoneOffset();
-  const sign = offset >= 0 ? '+' : '-';
-  const abs = Math.abs(offset);
-  let year = date.getFullYear();
+  let year = date.getUTCFullYear();
   // Year 0 is 1 BC in PostgreSQL, which has no year zero.
   const bc = year <= 0;
   if (bc) year = 1 - year;
   return (
-    `${pad(year, 4)}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
-    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}` +
-    `.${pad(date.getMilliseconds(), 3)}${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}` +
+    `${pad(year, 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}` +
+    `T${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}` +
+    `.${pad(date.getUTCMilliseconds(), 3)}+00:00` +
     (bc ? ' BC' : '')
   );
 }
