@@ -46,6 +46,14 @@ export const ErrorCode = {
   DecodeFailed: 'RXPG_DECODE_FAILED',
   /** A server parameter changed to a value that rxpg cannot work with. */
   UnsupportedServerSetting: 'RXPG_UNSUPPORTED_SERVER_SETTING',
+  /** A Client's `close()` or `closeNow()` was called: it takes no new work. */
+  ClientClosed: 'RXPG_CLIENT_CLOSED',
+  /** No pooled connection came free within the Client's `acquireTimeout`. */
+  AcquireTimeout: 'RXPG_ACQUIRE_TIMEOUT',
+  /** The Client's wait queue already holds `maxWaiting` requests. */
+  PoolQueueFull: 'RXPG_POOL_QUEUE_FULL',
+  /** COMMIT was answered with ROLLBACK: an error inside the transaction was swallowed. */
+  TransactionRolledBack: 'RXPG_TRANSACTION_ROLLED_BACK',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -5,6 +5,9 @@ import { ErrorCode, RxpgError, type ServerMessageFields } from '../errors';
 import type { MessageHandler } from '../protocol/message-stream';
 import type { BackendMessage, TransactionStatus } from '../protocol/messages';
 import type { Row } from '../query/columns';
+import { CopyIn } from '../query/copy-in';
+import { CopyOut } from '../query/copy-out';
+import type { CopySource } from '../query/copy-source';
 import { ExtendedQuery } from '../query/extended-query';
 import { SimpleQuery, type QueryOptions } from '../query/simple-query';
 import { StatementCache } from '../query/statement-cache';
@@ -152,6 +155,33 @@ export class Connection {
           { ...this.options.types, ...options.types },
           this.statements,
         ),
+    );
+  }
+
+  /**
+   * Runs `COPY ... TO STDOUT` and emits the data as it arrives: one Buffer per
+   * CopyData message (a row, in the text and CSV formats).
+   *
+   * @example
+   * conn.copyTo('copy users to stdout (format csv)').subscribe((chunk) => out.write(chunk));
+   */
+  copyTo(sql: string): Observable<Buffer> {
+    return this.request<Buffer>((subscriber) => new CopyOut(sql, subscriber));
+  }
+
+  /**
+   * Runs `COPY ... FROM STDIN` with the chunks of `source` and emits the number
+   * of rows copied. The source is read once the server is ready and paused
+   * while the socket is full (Iterable and AsyncIterable sources); when it
+   * errors, or the subscriber unsubscribes, CopyFail leaves the table unchanged.
+   *
+   * @example
+   * conn.copyFrom('copy users (id, name) from stdin', ['1\tada\n', '2\tbob\n'])
+   *   .subscribe((rows) => console.log(rows)); // 2
+   */
+  copyFrom(sql: string, source: CopySource): Observable<number> {
+    return this.request<number>(
+      (subscriber) => new CopyIn(sql, source, subscriber, this.session.stream),
     );
   }
 
