@@ -1,0 +1,164 @@
+/** rxpg in every scenario: one connection per stream, four for the pool, a new one per login. */
+import {
+  bufferCount,
+  concatMap,
+  firstValueFrom,
+  from,
+  lastValueFrom,
+  mergeMap,
+  reduce,
+  switchMap,
+  take,
+  throwError,
+  timer,
+  type Observable,
+} from 'rxjs';
+
+import { connect, type Connection } from '../../src';
+import { RowChecker } from '../consumer';
+import {
+  CONNECT_SQL,
+  POOL_SQL,
+  streamSql,
+  type BenchServer,
+  type Job,
+  type RunResult,
+} from '../shared';
+import { checkPoolSum, overRssLimit, peakRssMB, startTiming, stoppedAtLimit } from '../timing';
+
+/** No PG* variable of the user's environment may change where or how the benchmark connects. */
+const NO_ENVIRONMENT = { env: {} };
+
+/** The streaming and pool scenarios run over plain TCP, like every other client. */
+function plainConninfo(server: BenchServer): string {
+  return (
+    `host=${server.host} port=${server.port} user=${server.user} dbname=${server.database} ` +
+    'sslmode=disable'
+  );
+}
+
+function tlsConninfo(server: BenchServer): string {
+  const { tls } = server;
+  return (
+    `host=${tls.host} port=${server.port} user=${tls.user} password=${tls.password} ` +
+    `dbname=${server.database} sslmode=verify-full sslrootcert=${tls.caFile}`
+  );
+}
+
+interface Opened {
+  readonly conn: Connection;
+  readonly close: () => void;
+}
+
+/** Opens a connection and keeps it open (subscribed) until `close()`. */
+function open(conninfo: string): Promise<Opened> {
+  return new Promise((resolve, reject) => {
+    const subscription = connect(conninfo, NO_ENVIRONMENT).subscribe({
+      next: (conn) => resolve({ conn, close: () => subscription.unsubscribe() }),
+      error: reject,
+    });
+  });
+}
+
+function drain<T>(rows$: Observable<T>, take: (row: T) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    rows$.subscribe({
+      next(row) {
+        try {
+          take(row);
+        } catch (error) {
+          reject(error);
+        }
+      },
+      error: reject,
+      complete: resolve,
+    });
+  });
+}
+
+export async function stream(job: Job, method: 'query' | 'executeStatement'): Promise<RunResult> {
+  const { conn, close } = await open(plainConninfo(job.server));
+  const checker = new RowChecker();
+  const sql = streamSql(job.sizes.streamRows);
+  const timing = startTiming();
+  await drain(method === 'query' ? conn.query(sql) : conn.executeStatement(sql), (row) =>
+    checker.take(row),
+  );
+  const result = timing.finish(checker.count, { checksum: checker.checksum() });
+  close();
+  return result;
+}
+
+class RssLimitReached extends Error {}
+
+/**
+ * rxpg has no cursor yet (issue #5), so the slow consumer is the obvious RxJS one over a plain
+ * query: batches of rows through concatMap, waiting after each. Rows that arrive meanwhile
+ * queue up inside concatMap. (A concatMap per row, with EMPTY for most rows, overflows the
+ * stack when it drains a long queue, so rows are batched first.)
+ */
+export async function slow(job: Job): Promise<RunResult> {
+  const { slowRows, slowEvery, slowDelayMs, rssLimitMB } = job.sizes;
+  const { conn, close } = await open(plainConninfo(job.server));
+  const checker = new RowChecker();
+  const timing = startTiming();
+  const consumed$ = conn.query(streamSql(slowRows)).pipe(
+    bufferCount(slowEvery),
+    concatMap((rows) => {
+      for (const row of rows) checker.take(row);
+      if (overRssLimit(rssLimitMB)) return throwError(() => new RssLimitReached());
+      return timer(slowDelayMs);
+    }),
+  );
+  let result: RunResult;
+  try {
+    await drain(consumed$, () => undefined);
+    result = timing.finish(checker.count, { checksum: checker.checksum() });
+  } catch (error) {
+    if (!(error instanceof RssLimitReached)) throw error;
+    result = timing.finish(checker.count, { stopped: stoppedAtLimit(rssLimitMB, checker.count) });
+  }
+  close();
+  return { ...result, note: 'query() + bufferCount + concatMap: no cursor API yet' };
+}
+
+export async function pool(job: Job): Promise<RunResult> {
+  const { poolQueries, poolSize } = job.sizes;
+  const opened = await Promise.all(
+    Array.from({ length: poolSize }, () => open(plainConninfo(job.server))),
+  );
+  const conns = opened.map((o) => o.conn);
+  const run = (count: number) =>
+    lastValueFrom(
+      from(Array.from({ length: count }, (_, i) => i)).pipe(
+        // Round-robin over the connections; every query is subscribed at once.
+        mergeMap((i) => conns[i % conns.length].executeStatement<{ n: number }>(POOL_SQL, [i])),
+        reduce((sum, row) => sum + row.n, 0),
+      ),
+    );
+  checkPoolSum(await run(poolSize * 25), poolSize * 25);
+  const timing = startTiming();
+  const sum = await run(poolQueries);
+  const result = timing.finish(poolQueries, { note: `${poolSize} connections, round-robin` });
+  checkPoolSum(sum, poolQueries);
+  for (const o of opened) o.close();
+  return result;
+}
+
+export async function firstRow(job: Job): Promise<RunResult> {
+  const conninfo = tlsConninfo(job.server);
+  const samplesMs: number[] = [];
+  for (let k = 0; k <= job.sizes.connects; k++) {
+    const started = performance.now();
+    // take(1) unsubscribes at the first row, which closes the connection.
+    await firstValueFrom(
+      connect(conninfo, NO_ENVIRONMENT).pipe(
+        switchMap((conn) => conn.query(CONNECT_SQL)),
+        take(1),
+      ),
+    );
+    // The first connection loads and compiles code: a warm-up, not timed.
+    if (k > 0) samplesMs.push(performance.now() - started);
+  }
+  return { ok: true, count: samplesMs.length, samplesMs, maxRssMB: peakRssMB() };
+}

@@ -1,0 +1,161 @@
+/**
+ * `npm run bench`: starts a throwaway PostgreSQL, runs every client of every scenario in
+ * fresh processes, alternating, and prints one table of medians, ratios and the targets of
+ * issue #5. `npm run bench -- --profile` profiles rxpg's streaming instead (see profile.ts).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, release, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+
+import { clientsOf, PSQL_CLIENTS } from './clients';
+import { checksumDifference, expectedChecksum } from './consumer';
+import { readKnobs, type Knobs } from './knobs';
+import { profileStreaming } from './profile';
+import { psqlAvailable, psqlVersion, runPsql, PSQL } from './psql';
+import { tableLines, type Measurement } from './report';
+import { runChild } from './runner';
+import { startBenchServer, type RunningBench } from './server';
+import type { Checksum, RunResult, Scenario, Sizes } from './shared';
+import { checkTargets, targetLines } from './targets';
+
+/** The repository: this file runs from node_modules/.cache/rxpg-bench/bench. */
+const ROOT = resolve(__dirname, '..', '..', '..', '..');
+const RESULTS = join(ROOT, 'bench', 'results');
+
+const TIMEOUT_MS: Readonly<Record<Scenario, number>> = {
+  stream: 120_000,
+  slow: 300_000,
+  pool: 120_000,
+  connect: 120_000,
+};
+
+const isPsql = (client: string) => (PSQL_CLIENTS as readonly string[]).includes(client);
+
+async function runOne(
+  bench: RunningBench,
+  scenario: Scenario,
+  client: string,
+  sizes: Sizes,
+): Promise<RunResult> {
+  if (isPsql(client)) return runPsql(bench.server, sizes.streamRows, client === 'psql COPY');
+  const job = { scenario, client, server: bench.server, sizes };
+  return runChild(job, { timeoutMs: TIMEOUT_MS[scenario] });
+}
+
+const expected = new Map<number, Checksum>();
+
+/** A run whose values differ from what the query returns counts as failed. */
+function verified(scenario: Scenario, sizes: Sizes, result: RunResult): RunResult {
+  if (!result.ok || result.checksum === undefined) return result;
+  const rows = scenario === 'slow' ? sizes.slowRows : sizes.streamRows;
+  if (!expected.has(rows)) expected.set(rows, expectedChecksum(rows));
+  const difference = checksumDifference(result.checksum, expected.get(rows) as Checksum);
+  return difference === undefined
+    ? result
+    : { ...result, ok: false, error: `wrong values: ${difference}` };
+}
+
+function rotate<T>(items: readonly T[], by: number): T[] {
+  const k = by % items.length;
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
+async function measure(bench: RunningBench, knobs: Knobs): Promise<Measurement[]> {
+  const all: Measurement[] = [];
+  for (const scenario of knobs.scenarios) {
+    const clients = clientsOf(scenario).filter((c) => !isPsql(c) || psqlAvailable());
+    for (let round = 1; round <= knobs.runs; round++) {
+      for (const client of rotate(clients, round - 1)) {
+        const raw = await runOne(bench, scenario, client, knobs.sizes);
+        const result = verified(scenario, knobs.sizes, raw);
+        all.push({ scenario, client, round, result });
+        console.error(`  ${scenario} ${round}/${knobs.runs} ${client}: ${brief(result)}`);
+      }
+    }
+  }
+  return all;
+}
+
+function brief(result: RunResult): string {
+  if (!result.ok) return `FAILED ${(result.error ?? '').split('\n').slice(0, 3).join('\n')}`;
+  const rate = result.seconds ? Math.round((result.count ?? 0) / result.seconds) : undefined;
+  const parts = [
+    rate !== undefined && `${rate.toLocaleString('en-US')}/s`,
+    result.samplesMs && `${result.samplesMs.length} connections`,
+    result.maxRssMB !== undefined && `${Math.round(result.maxRssMB)} MB`,
+    result.stopped,
+  ];
+  return parts.filter(Boolean).join(', ');
+}
+
+async function machine(bench: RunningBench): Promise<Record<string, string>> {
+  const cpu = cpus();
+  return {
+    cpu: `${cpu[0]?.model ?? 'unknown'} x${cpu.length}`,
+    memory: `${Math.round(totalmem() / 2 ** 30)} GB`,
+    os: `Linux ${release()}`,
+    node: process.version,
+    server: `${bench.serverVersion} (throwaway: fsync off, shared_buffers 16MB)`,
+    psql: (await psqlVersion()) ?? `not found at ${PSQL}: psql rows skipped`,
+  };
+}
+
+function header(knobs: Knobs, info: Record<string, string>, date: string): string[] {
+  const env = [knobs.quick && 'BENCH_QUICK=1', `BENCH_RUNS=${knobs.runs}`].filter(Boolean);
+  return [
+    `# rxpg benchmark, ${date}`,
+    '',
+    `Command: \`${env.join(' ')} npm run bench\``,
+    '',
+    ...Object.entries(info).map(([key, value]) => `- ${key}: ${value}`),
+    '',
+    `Medians of ${knobs.runs} run(s) per client, each run a fresh process, clients alternating ` +
+      'in rotated order. Streaming, slow and pool: plain TCP to 127.0.0.1 for every client ' +
+      '(psql too). Connect: TLS verify-full to localhost, SCRAM-SHA-256. "rxpg advantage": ' +
+      "median over rounds of rxpg's figure over this client's (above 1: rxpg faster or " +
+      'smaller). Cursor-style clients fetch 1,000 rows per batch.',
+    '',
+  ];
+}
+
+async function main(): Promise<void> {
+  const knobs = readKnobs(process.env);
+  console.error('Starting a throwaway PostgreSQL with TLS...');
+  const bench = await startBenchServer();
+  try {
+    if (process.argv.includes('--profile')) {
+      console.log((await profileStreaming(bench, knobs.sizes, ROOT)).join('\n'));
+      return;
+    }
+    if (!psqlAvailable()) console.error(`No ${PSQL}: the psql rows are skipped.`);
+    const all = await measure(bench, knobs);
+    const date = new Date().toISOString();
+    const info = await machine(bench);
+    const checks = checkTargets(all);
+    const report = [
+      ...header(knobs, info, date),
+      ...tableLines(all, knobs.sizes),
+      '',
+      ...targetLines(checks),
+      ...(knobs.quick ? ['', 'BENCH_QUICK: reduced sizes; the targets are for the full run.'] : []),
+    ];
+    console.log(report.join('\n'));
+    if (!knobs.quick && !knobs.partial)
+      await save(date, report, { date, knobs, machine: info, checks, runs: all });
+  } finally {
+    await bench.stop();
+  }
+}
+
+async function save(date: string, report: string[], raw: object): Promise<void> {
+  await mkdir(RESULTS, { recursive: true });
+  const stamp = date.slice(0, 16).replace(':', '');
+  await writeFile(join(RESULTS, `${stamp}.md`), `${report.join('\n')}\n`);
+  await writeFile(join(RESULTS, `${stamp}.json`), `${JSON.stringify(raw, null, 2)}\n`);
+  console.error(`Saved bench/results/${stamp}.md and .json`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
