@@ -31,10 +31,24 @@ interface CpuProfile {
   readonly endTime: number;
 }
 
+/** The streaming clients profiled, each in its own run. */
+const PROFILED = ['rxpg query', 'rxpg executeStatement'];
+
 export async function profileStreaming(
   bench: RunningBench,
   sizes: Sizes,
   root: string,
+): Promise<string[]> {
+  const lines: string[] = [];
+  for (const client of PROFILED) lines.push(...(await profileOne(bench, sizes, root, client)), '');
+  return lines;
+}
+
+async function profileOne(
+  bench: RunningBench,
+  sizes: Sizes,
+  root: string,
+  client: string,
 ): Promise<string[]> {
   const folder = await mkdtemp(join(tmpdir(), 'rxpg-bench-prof-'));
   try {
@@ -43,15 +57,15 @@ export async function profileStreaming(
       `--cpu-prof-dir=${folder}`,
       `--cpu-prof-interval=${INTERVAL_US}`,
     ];
-    const job = { scenario: 'stream' as const, client: 'rxpg query', server: bench.server, sizes };
+    const job = { scenario: 'stream' as const, client, server: bench.server, sizes };
     const result = await runChild(job, { execArgv, timeoutMs: 120_000 });
     if (!result.ok) throw new Error(`profiled run failed: ${result.error}`);
     const [file] = (await readdir(folder)).filter((f) => f.endsWith('.cpuprofile'));
     const profile = JSON.parse(await readFile(join(folder, file), 'utf8')) as CpuProfile;
     const rate = Math.round((result.count ?? 0) / (result.seconds ?? NaN));
     return [
-      `Profiled: rxpg query, ${sizes.streamRows.toLocaleString('en-US')} rows at ` +
-        `${rate.toLocaleString('en-US')} rows/s under the profiler (sampling ${INTERVAL_US} µs)`,
+      `## ${client}: ${sizes.streamRows.toLocaleString('en-US')} rows at ` +
+        `${rate.toLocaleString('en-US')} rows/s under the profiler (sampling every ${INTERVAL_US} µs)`,
       '',
       ...(await summarise(profile, root)),
     ];
@@ -69,7 +83,11 @@ async function summarise(profile: CpuProfile, root: string): Promise<string[]> {
   for (const node of profile.nodes) {
     const ms = (node.hitCount ?? 0) * msPerSample;
     if (ms === 0) continue;
-    if (node.callFrame.functionName === '(idle)') idle += ms;
+    if (node.callFrame.functionName === '(idle)') {
+      // Waiting for the socket: the server (or the kernel) was the limit meanwhile.
+      idle += ms;
+      continue;
+    }
     const place = await locate(node.callFrame, root);
     const name = node.callFrame.functionName || '(anonymous)';
     add(byFunction, place.file ? `\`${name}\` ${place.file}:${place.line}` : `\`${name}\``, ms);
@@ -85,7 +103,8 @@ async function summarise(profile: CpuProfile, root: string): Promise<string[]> {
       .map(([key, ms]) => `| ${key} | ${Math.round(ms)} | ${decimal((100 * ms) / busy)} |`),
   ];
   return [
-    `Busy ${Math.round(busy)} ms (process start, connect and the query), idle ${Math.round(idle)} ms.`,
+    `Busy ${Math.round(busy)} ms (process start, connect and the query), idle (waiting for ` +
+      `the socket) ${Math.round(idle)} ms. Percentages are of busy time.`,
     '',
     ...table('Function (self time)', byFunction),
     '',

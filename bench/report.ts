@@ -55,16 +55,6 @@ function runsOf(all: readonly Measurement[], scenario: Scenario, client: string)
   return all.filter((m) => m.scenario === scenario && m.client === client);
 }
 
-/** The median of a client's figure over its successful runs. */
-export function medianOf(all: readonly Measurement[], scenario: Scenario, client: string): number {
-  const spec = SCENARIOS[scenario];
-  return median(
-    runsOf(all, scenario, client)
-      .filter((m) => m.result.ok)
-      .map((m) => spec.value(m.result)),
-  );
-}
-
 /** The median peak RSS of a client's successful runs, in MB. */
 export function medianRss(all: readonly Measurement[], scenario: Scenario, client: string): number {
   const ok = runsOf(all, scenario, client).filter((m) => m.result.ok);

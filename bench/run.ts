@@ -4,7 +4,7 @@
  * issue #5. `npm run bench -- --profile` profiles rxpg's streaming instead (see profile.ts).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 
 import { clientsOf, PSQL_CLIENTS } from './clients';
@@ -88,7 +88,10 @@ function brief(result: RunResult): string {
   return parts.filter(Boolean).join(', ');
 }
 
-async function machine(bench: RunningBench): Promise<Record<string, string>> {
+/** The 1-minute load average: other work on the machine skews every figure. */
+const load = () => loadavg()[0].toFixed(2);
+
+async function machine(bench: RunningBench, loadBefore: string): Promise<Record<string, string>> {
   const cpu = cpus();
   return {
     cpu: `${cpu[0]?.model ?? 'unknown'} x${cpu.length}`,
@@ -97,6 +100,7 @@ async function machine(bench: RunningBench): Promise<Record<string, string>> {
     node: process.version,
     server: `${bench.serverVersion} (throwaway: fsync off, shared_buffers 16MB)`,
     psql: (await psqlVersion()) ?? `not found at ${PSQL}: psql rows skipped`,
+    'load average (1 min) before / after': `${loadBefore} / ${load()}`,
   };
 }
 
@@ -128,9 +132,11 @@ async function main(): Promise<void> {
       return;
     }
     if (!psqlAvailable()) console.error(`No ${PSQL}: the psql rows are skipped.`);
+    const loadBefore = load();
+    if (Number(loadBefore) > 1) console.error(`Load average ${loadBefore}: expect noisy figures.`);
     const all = await measure(bench, knobs);
     const date = new Date().toISOString();
-    const info = await machine(bench);
+    const info = await machine(bench, loadBefore);
     const checks = checkTargets(all);
     const report = [
       ...header(knobs, info, date),
