@@ -10,6 +10,7 @@
  *   .subscribe((row) => console.log(row.one));
  */
 export { connect, type ConnectOptions } from './connection/connect';
+export { withConnection } from './connection/with-connection';
 export {
   Connection,
   type ConnectionOptions,

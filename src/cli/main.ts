@@ -8,8 +8,8 @@
  */
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { finalize, Subscription, switchMap } from 'rxjs';
-import { connect } from '../connection/connect';
+import { finalize, Subscription } from 'rxjs';
+import { withConnection } from '../connection/with-connection';
 import { RxpgError } from '../errors';
 import { formatterFor, type OutputFormat } from './format';
 import { Progress } from './progress';
@@ -109,9 +109,8 @@ function run(options: CliOptions, conninfo: string | undefined): Promise<number>
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
 
-    subscription = connect(conninfo)
+    subscription = withConnection(conninfo, (connection) => connection.query(options.sql))
       .pipe(
-        switchMap((connection) => connection.query(options.sql)),
         finalize(() => {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
