@@ -30,3 +30,12 @@ export {
   type TypeParsers,
 } from './query/types';
 export type { ParameterValue } from './query/params';
+export { Client } from './client/client';
+export type { ClientOptions } from './client/client-options';
+export type { ConnectHook } from './client/open-connection';
+export type { PoolStats } from './client/pool-stats';
+export type { Transaction } from './client/transaction-scope';
+export type { IsolationLevel, TransactionOptions } from './client/transaction-options';
+export type { ListenEvent } from './client/listen-event';
+export { escapeIdentifier, escapeLiteral } from './client/escape';
+export type { CopyChunk, CopySource } from './query/copy-source';

@@ -1,0 +1,69 @@
+import type { ConnectOptions } from '../connection/connect';
+import { ErrorCode, RxpgError } from '../errors';
+import type { ConnectHook } from './open-connection';
+import type { PoolOptions } from './pool-options';
+
+/**
+ * How a {@link Client} behaves: its pool, plus every option of `connect()`
+ * (`types`, `statementCacheSize`, `env`, ...) for each of its connections.
+ * Durations are in milliseconds; 0 or Infinity means no limit.
+ */
+export interface ClientOptions extends ConnectOptions {
+  /** Most connections open at once, the LISTEN connection aside (default 10). */
+  readonly maxConnections?: number;
+  /**
+   * Most requests that wait while every connection is in use (default: no
+   * bound); one more fails at once with `RXPG_POOL_QUEUE_FULL`.
+   */
+  readonly maxWaiting?: number;
+  /** How long a request waits for a connection before failing with `RXPG_ACQUIRE_TIMEOUT` (default: no limit). */
+  readonly acquireTimeout?: number;
+  /** How long an unused connection stays open (default 10,000). */
+  readonly idleTimeout?: number;
+  /** How long a connection is used from its opening; older ones are closed when idle (default: no limit). */
+  readonly maxLifetime?: number;
+  /** Closes each connection as soon as nothing waits for it, as pgasync's `auto_disconnect` (default false). */
+  readonly autoDisconnect?: boolean;
+  /**
+   * Runs on every new connection before its first use, e.g. to SET a
+   * search_path; its error fails the request that was waiting for the connection.
+   */
+  readonly onConnect?: ConnectHook;
+}
+
+const DEFAULT_MAX_CONNECTIONS = 10;
+const DEFAULT_IDLE_TIMEOUT = 10_000;
+
+/** The pool's part of `options`, checked, with defaults filled in. @internal */
+export function poolOptions(options: ClientOptions): PoolOptions {
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  if (!Number.isInteger(maxConnections) || maxConnections < 1) {
+    throw invalid('maxConnections', maxConnections, 'a whole number of at least 1');
+  }
+  const maxWaiting = options.maxWaiting ?? Infinity;
+  if (!(Number.isInteger(maxWaiting) || maxWaiting === Infinity) || maxWaiting < 0) {
+    throw invalid('maxWaiting', maxWaiting, 'a whole number of at least 0, or Infinity');
+  }
+  return {
+    maxConnections,
+    maxWaiting,
+    acquireTimeout: duration('acquireTimeout', options.acquireTimeout, Infinity),
+    idleTimeout: duration('idleTimeout', options.idleTimeout, DEFAULT_IDLE_TIMEOUT),
+    maxLifetime: duration('maxLifetime', options.maxLifetime, Infinity),
+    autoDisconnect: options.autoDisconnect ?? false,
+  };
+}
+
+/** A duration in milliseconds; 0 means no limit, as in node-postgres. */
+function duration(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < 0)
+    throw invalid(name, value, 'milliseconds, 0 or more');
+  return value === 0 ? Infinity : value;
+}
+
+function invalid(name: string, value: unknown, expected: string): RxpgError {
+  return new RxpgError(ErrorCode.InvalidConfig, `invalid ${name} ${String(value)}`, {
+    hint: `${name} is ${expected}`,
+  });
+}
