@@ -237,9 +237,9 @@ export class Connection {
   }
 
   private readonly handler: MessageHandler = {
-    row: (body) => {
+    row: (buffer, start, end) => {
       if (this.current === undefined) throw unexpected('data row');
-      this.current.row(body);
+      this.current.row(buffer, start, end);
     },
     message: (message) => this.route(message),
     failed: (error) => this.end(error),

@@ -9,7 +9,8 @@ import type { BackendMessage, TransactionStatus } from '../protocol/messages';
 export interface Request {
   /** The bytes to write, built when the request's turn comes (a statement cache may have changed). */
   start(): Buffer;
-  row(body: Buffer): void;
+  /** A DataRow body at `buffer[start, end)`. */
+  row(buffer: Buffer, start: number, end: number): void;
   /** A reply; what it returns is written to the server (e.g. CopyFail). */
   message(message: BackendMessage): Buffer | undefined;
   /** ReadyForQuery: the request is over, unless it returns true to be sent again at once. */

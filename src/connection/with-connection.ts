@@ -1,4 +1,4 @@
-import { dematerialize, materialize, type Observable, switchMap } from 'rxjs';
+import { Observable } from 'rxjs';
 import type { ConnectionParameters } from '../config';
 import { connect, type ConnectOptions } from './connect';
 import type { Connection } from './connection';
@@ -17,9 +17,22 @@ export function withConnection<T>(
   work: (connection: Connection) => Observable<T>,
   options: ConnectOptions = {},
 ): Observable<T> {
-  return connect(config, options).pipe(
-    // The work's completion must end the whole pipeline, which then closes the connection.
-    switchMap((connection) => work(connection).pipe(materialize())),
-    dematerialize(),
-  );
+  return new Observable<T>((subscriber) => {
+    // The work's completion ends the subscription, whose teardown closes the connection.
+    const connection = connect(config, options).subscribe({
+      next: (conn) => {
+        let source: Observable<T>;
+        try {
+          source = work(conn);
+        } catch (error) {
+          subscriber.error(error);
+          return;
+        }
+        subscriber.add(source.subscribe(subscriber));
+      },
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => subscriber.complete(),
+    });
+    subscriber.add(connection);
+  });
 }

@@ -4,8 +4,12 @@ import { HEADER_SIZE } from './codes';
 /** The largest length field accepted for a message of type `code` (length includes itself). */
 export type LengthLimit = (code: number) => number;
 
-/** Called with each complete message: its type byte and its body (without the header). */
-export type FrameHandler = (code: number, body: Buffer) => void;
+/**
+ * Called with each complete message: its type byte and where its body (without
+ * the header) lies, `buffer[start, end)`. Passing offsets spares the hot path
+ * a Buffer object per message.
+ */
+export type FrameHandler = (code: number, buffer: Buffer, start: number, end: number) => void;
 
 /** The smallest valid length field: the four bytes of the length itself. */
 const MIN_LENGTH = 4;
@@ -16,7 +20,7 @@ const MIN_LENGTH = 4;
  * would wait for and buffer gigabytes), so rxpg frames first and hands pg-protocol
  * one complete message at a time.
  *
- * Bodies passed to the handler are views into the received chunks, not copies.
+ * Bodies are handed over as offsets into the received chunks, never copied.
  */
 export class Framer {
   /** Chunks of a message that has not fully arrived. */
@@ -44,7 +48,7 @@ export class Framer {
       const code = chunk[offset];
       const end = offset + 1 + this.checkedLength(code, chunk.readInt32BE(offset + 1));
       if (end > size) break;
-      onFrame(code, chunk.subarray(offset + HEADER_SIZE, end));
+      onFrame(code, chunk, offset + HEADER_SIZE, end);
       offset = end;
     }
     if (offset < size) {
@@ -79,7 +83,7 @@ export class Framer {
     this.pending = [];
     this.pendingBytes = 0;
     this.need = 0;
-    onFrame(frame[0], frame.subarray(HEADER_SIZE));
+    onFrame(frame[0], frame, HEADER_SIZE, frame.length);
     return take;
   }
 

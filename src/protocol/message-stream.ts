@@ -10,8 +10,8 @@ const debug = debuglog('rxpg');
 
 /** Where a {@link MessageStream} delivers what it reads. */
 export interface MessageHandler {
-  /** A data row, raw: the hot path skips building a message object. */
-  row(body: Buffer): void;
+  /** A data row, raw, at `buffer[start, end)`: the hot path skips building a message object. */
+  row(buffer: Buffer, start: number, end: number): void;
   message(message: BackendMessage): void;
   /** The stream failed or ended; called once, after which nothing more is delivered. */
   failed(error: RxpgError): void;
@@ -104,12 +104,12 @@ export class MessageStream {
     }
   };
 
-  private readonly onFrame = (code: number, body: Buffer): void => {
+  private readonly onFrame = (code: number, buffer: Buffer, start: number, end: number): void => {
     if (this.done) return;
     if (code === BackendCode.DataRow) {
-      this.handler.row(body);
+      this.handler.row(buffer, start, end);
     } else {
-      this.handler.message(this.decoder.decode(code, body));
+      this.handler.message(this.decoder.decode(code, buffer.subarray(start, end)));
     }
   };
 

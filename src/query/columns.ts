@@ -1,65 +1,93 @@
-import { ErrorCode, RxpgError } from '../errors';
 import type { FieldDescription } from '../protocol/messages';
-import { parserFor, type TextParser, type TypeParsers } from './types';
+import { compileRowDecoder, type ColumnReader, type CompiledDecoder } from './compile-row';
+import { TypeOid } from './type-oids';
+import { parserFor, type TypeParsers } from './types';
+
+/** Types whose text is read from bytes unless the caller overrides their parser. */
+const BYTE_READERS: ReadonlyMap<number, ColumnReader> = new Map<number, ColumnReader>([
+  [TypeOid.int2, 'integer'],
+  [TypeOid.int4, 'integer'],
+  [TypeOid.oid, 'integer'],
+  [TypeOid.bool, 'boolean'],
+]);
+
+function readerFor(oid: number, overrides: TypeParsers | undefined): ColumnReader {
+  const fast = overrides?.[oid] === undefined ? BYTE_READERS.get(oid) : undefined;
+  return fast ?? parserFor(oid, overrides);
+}
 
 /** A column of a result: its name and type, as the server described it. */
 export interface Column {
+  /** The key of the column in row objects (unique: see {@link uniqueNames}). */
   readonly name: string;
+  /** The name the server gave, which several columns may share. */
+  readonly originalName: string;
   /** The type OID (see `TypeOid`). */
   readonly typeId: number;
   /** The table OID and column number the value comes from, or 0. */
   readonly tableId: number;
   readonly columnId: number;
+  readonly typeModifier: number;
 }
 
 /** A row keyed by column name. */
 export type Row = Record<string, unknown>;
 
+/** How rows are shaped: objects keyed by column name, or arrays in column order. */
+export type RowMode = 'object' | 'array';
+
 /**
- * The decoder of one result's rows, built once per RowDescription so that the
- * per-row path only slices strings and calls precomputed parsers.
+ * Keys for columns whose names may repeat (`select 1 as a, 2 as a`): the first
+ * keeps its name, later ones get `_2`, `_3`... so that no value is silently
+ * dropped. A suffixed name that is itself taken gets the next number.
+ */
+export function uniqueNames(names: readonly string[]): string[] {
+  const taken = new Set(names);
+  const seen = new Set<string>();
+  return names.map((name) => {
+    if (!seen.has(name)) {
+      seen.add(name);
+      return name;
+    }
+    let n = 2;
+    while (taken.has(`${name}_${n}`) || seen.has(`${name}_${n}`)) n++;
+    const unique = `${name}_${n}`;
+    seen.add(unique);
+    return unique;
+  });
+}
+
+/**
+ * The decoder of one result's rows, built once per RowDescription: the per-row
+ * path is a function generated for these columns, with their parsers bound.
  */
 export class RowDecoder {
   readonly columns: readonly Column[];
-  private readonly names: string[];
-  /** One parser per column; undefined keeps the text as it is. */
-  private readonly parsers: (TextParser | undefined)[];
+  private readonly compiled: CompiledDecoder;
 
-  constructor(fields: readonly FieldDescription[], overrides?: TypeParsers) {
-    this.columns = fields.map((f) => ({
-      name: f.name,
+  constructor(
+    fields: readonly FieldDescription[],
+    overrides?: TypeParsers,
+    mode: RowMode = 'object',
+  ) {
+    const names = uniqueNames(fields.map((f) => f.name));
+    this.columns = fields.map((f, i) => ({
+      name: names[i],
+      originalName: f.name,
       typeId: f.typeId,
       tableId: f.tableId,
       columnId: f.columnId,
+      typeModifier: f.typeModifier,
     }));
-    this.names = fields.map((f) => f.name);
-    this.parsers = fields.map((f) => parserFor(f.typeId, overrides));
+    this.compiled = compileRowDecoder(
+      names,
+      fields.map((f) => readerFor(f.typeId, overrides)),
+      mode,
+    );
   }
 
-  /** Decodes a DataRow body into an object keyed by column name. */
-  decode(body: Buffer): Row {
-    const count = this.names.length;
-    if (body.length < 2 || body.readInt16BE(0) !== count) {
-      throw new RxpgError(ErrorCode.ProtocolViolation, 'data row does not match its description');
-    }
-    const row: Row = {};
-    let offset = 2;
-    for (let i = 0; i < count; i++) {
-      const length = body.readInt32BE(offset);
-      offset += 4;
-      if (length < 0) {
-        row[this.names[i]] = null;
-        continue;
-      }
-      const end = offset + length;
-      if (end > body.length) {
-        throw new RxpgError(ErrorCode.ProtocolViolation, 'data row field runs past its message');
-      }
-      const text = body.toString('utf8', offset, end);
-      offset = end;
-      const parse = this.parsers[i];
-      row[this.names[i]] = parse === undefined ? text : parse(text);
-    }
-    return row;
+  /** Decodes the DataRow body at `buffer[start, end)`. */
+  decode(buffer: Buffer, start: number, end: number): unknown {
+    return this.compiled(buffer, start, end);
   }
 }

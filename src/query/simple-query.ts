@@ -34,7 +34,7 @@ export class SimpleQuery<T> implements Request {
     return serialize.query(this.sql);
   }
 
-  row(body: Buffer): void {
+  row(buffer: Buffer, start: number, end: number): void {
     if (this.error !== undefined || this.subscriber.closed) return;
     if (this.decoder === undefined) {
       this.error = new RxpgError(ErrorCode.ProtocolViolation, 'data row without a row description');
@@ -42,7 +42,7 @@ export class SimpleQuery<T> implements Request {
     }
     let row: T;
     try {
-      row = this.decoder.decode(body) as T;
+      row = this.decoder.decode(buffer, start, end) as T;
     } catch (cause) {
       this.error = decodeFailure(cause);
       return;

@@ -19,8 +19,8 @@ function collect(chunks: Buffer[], limit = 1 << 30): string[] {
   const framer = new Framer(() => limit);
   const seen: string[] = [];
   for (const chunk of chunks) {
-    framer.push(chunk, (code, body) =>
-      seen.push(`${String.fromCharCode(code)}:${body.toString('hex')}`),
+    framer.push(chunk, (code, buffer, start, end) =>
+      seen.push(`${String.fromCharCode(code)}:${buffer.toString('hex', start, end)}`),
     );
   }
   return seen;
