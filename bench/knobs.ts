@@ -4,6 +4,8 @@ import type { Scenario, Sizes } from './shared';
 export interface Knobs {
   /** Rounds per scenario; each round runs every client once, in a rotated order. */
   readonly runs: number;
+  /** Rounds of the slow scenario, the long one: at most {@link SLOW_RUNS}. */
+  readonly slowRuns: number;
   readonly quick: boolean;
   readonly scenarios: readonly Scenario[];
   /** True when BENCH_ONLY left scenarios out. */
@@ -12,7 +14,8 @@ export interface Knobs {
 }
 
 const ALL: readonly Scenario[] = ['stream', 'slow', 'pool', 'connect'];
-const DEFAULT_RUNS = 3;
+const DEFAULT_RUNS = 5;
+const SLOW_RUNS = 3;
 
 const FULL: Sizes = {
   streamRows: 1_000_000,
@@ -35,10 +38,10 @@ const QUICK: Sizes = {
 };
 
 /**
- * BENCH_RUNS (default 3, 1 with BENCH_QUICK), BENCH_QUICK=1 (a tenth of the rows and
- * queries: a smoke test, not a measurement), BENCH_ONLY=stream,slow,pool,connect,
- * BENCH_RSS_LIMIT_MB (default 1024: a slow consumer past it is stopped). Only a full run
- * (not quick, not partial) saves its results.
+ * BENCH_RUNS (default 5, 1 with BENCH_QUICK; the slow scenario runs at most 3 rounds),
+ * BENCH_QUICK=1 (a tenth of the rows and queries: a smoke test, not a measurement),
+ * BENCH_ONLY=stream,slow,pool,connect, BENCH_RSS_LIMIT_MB (default 1024: a slow consumer past
+ * it is stopped). Only a full run (not quick, not partial) saves its results.
  */
 export function readKnobs(env: NodeJS.ProcessEnv): Knobs {
   const quick = env.BENCH_QUICK === '1';
@@ -52,6 +55,7 @@ export function readKnobs(env: NodeJS.ProcessEnv): Knobs {
   const partial = scenarios.length < ALL.length;
   return {
     runs,
+    slowRuns: Math.min(runs, SLOW_RUNS),
     quick,
     partial,
     scenarios: scenarios as Scenario[],

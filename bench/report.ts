@@ -84,8 +84,8 @@ export function advantage(
 
 export function tableLines(all: readonly Measurement[], sizes: Sizes): string[] {
   const lines = [
-    '| Scenario | Client | Median | Min–max | Peak RSS MB | rxpg advantage | Notes |',
-    '|---|---|--:|--:|--:|--:|---|',
+    '| Scenario | Client | Median | Min–max | Peak RSS MB | RSS before MB | rxpg advantage | Notes |',
+    '|---|---|--:|--:|--:|--:|--:|---|',
   ];
   for (const scenario of Object.keys(SCENARIOS) as Scenario[]) {
     const spec = SCENARIOS[scenario];
@@ -98,6 +98,8 @@ export function tableLines(all: readonly Measurement[], sizes: Sizes): string[] 
       const values = ok.map((m) => spec.value(m.result));
       const [low, high] = values.length > 0 ? range(values) : [NaN, NaN];
       const rss = medianRss(all, scenario, client);
+      // RSS once the client was loaded and connected: Node's own share of the peak.
+      const before = median(ok.map((m) => m.result.startRssMB ?? NaN));
       const better =
         client === reference ? 'ref' : times(advantage(all, scenario, reference, client));
       // A run stopped at the RSS limit would have needed more: its figure is a floor.
@@ -108,6 +110,7 @@ export function tableLines(all: readonly Measurement[], sizes: Sizes): string[] 
         floor + spec.format(median(values)),
         `${spec.format(low)} – ${spec.format(high)}`,
         integer(rss),
+        integer(before),
         better,
         notesOf(runs),
       ];
@@ -119,11 +122,20 @@ export function tableLines(all: readonly Measurement[], sizes: Sizes): string[] 
 
 function notesOf(runs: readonly Measurement[]): string {
   const notes = new Set<string>();
-  for (const { result } of runs) {
-    if (!result.ok) notes.add(`FAILED: ${(result.error ?? '').split('\n')[0]}`);
-    if (result.stopped !== undefined) notes.add(result.stopped);
-    if (result.note !== undefined) notes.add(result.note);
+  const failed = runs.filter((m) => !m.result.ok);
+  if (failed.length > 0) {
+    const error = (failed[0].result.error ?? '').split('\n')[0];
+    notes.add(`FAILED ${failed.length} of ${runs.length} runs: ${error}`);
   }
+  const stopped = runs.filter((m) => m.result.ok && m.result.stopped !== undefined);
+  if (stopped.length > 0) {
+    const rows = median(stopped.map((m) => m.result.count ?? NaN));
+    notes.add(
+      `${stopped[0].result.stopped} in ${stopped.length} of ${runs.length} runs, ` +
+        `after ${integer(rows)} rows (median)`,
+    );
+  }
+  for (const { result } of runs) if (result.note !== undefined) notes.add(result.note);
   const seconds = runs.filter((m) => m.result.ok).map((m) => m.result.seconds ?? NaN);
   if (seconds.length > 0 && runs[0].scenario === 'slow') notes.add(`${decimal(median(seconds))} s`);
   return [...notes].join('; ');

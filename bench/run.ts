@@ -64,12 +64,13 @@ async function measure(bench: RunningBench, knobs: Knobs): Promise<Measurement[]
   const all: Measurement[] = [];
   for (const scenario of knobs.scenarios) {
     const clients = clientsOf(scenario).filter((c) => !isPsql(c) || psqlAvailable());
-    for (let round = 1; round <= knobs.runs; round++) {
+    const rounds = scenario === 'slow' ? knobs.slowRuns : knobs.runs;
+    for (let round = 1; round <= rounds; round++) {
       for (const client of rotate(clients, round - 1)) {
         const raw = await runOne(bench, scenario, client, knobs.sizes);
         const result = verified(scenario, knobs.sizes, raw);
         all.push({ scenario, client, round, result });
-        console.error(`  ${scenario} ${round}/${knobs.runs} ${client}: ${brief(result)}`);
+        console.error(`  ${scenario} ${round}/${rounds} ${client}: ${brief(result)}`);
       }
     }
   }
@@ -113,7 +114,8 @@ function header(knobs: Knobs, info: Record<string, string>, date: string): strin
     '',
     ...Object.entries(info).map(([key, value]) => `- ${key}: ${value}`),
     '',
-    `Medians of ${knobs.runs} run(s) per client, each run a fresh process, clients alternating ` +
+    `Medians of ${knobs.runs} runs per client (slow consumer: ${knobs.slowRuns}), each run a ` +
+      'fresh process, clients alternating ' +
       'in rotated order. Streaming, slow and pool: plain TCP to 127.0.0.1 for every client ' +
       '(psql too). Connect: TLS verify-full to localhost, SCRAM-SHA-256. "rxpg advantage": ' +
       "median over rounds of rxpg's figure over this client's (above 1: rxpg faster or " +

@@ -31,8 +31,8 @@ export function overRssLimit(limitMB: number): boolean {
   return process.memoryUsage.rss() > limitMB * BYTES_PER_MB;
 }
 
-export function stoppedAtLimit(limitMB: number, rows: number): string {
-  return `stopped at ${limitMB} MB RSS after ${rows.toLocaleString('en-US')} rows`;
+export function stoppedAtLimit(limitMB: number): string {
+  return `stopped at the ${limitMB.toLocaleString('en-US')} MB RSS limit`;
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -80,7 +80,7 @@ export async function slow(job: Job): Promise<RunResult> {
     checker.take(row as Record<string, unknown>);
     if (checker.count % slowEvery !== 0) continue;
     if (overRssLimit(rssLimitMB)) {
-      stopped = stoppedAtLimit(rssLimitMB, checker.count);
+      stopped = stoppedAtLimit(rssLimitMB);
       break;
     }
     await sleep(slowDelayMs);

@@ -69,7 +69,7 @@ export async function slow(job: Job): Promise<RunResult> {
       checker.take(row);
       if (checker.count % slowEvery !== 0) continue;
       if (overRssLimit(rssLimitMB)) {
-        stopped = stoppedAtLimit(rssLimitMB, checker.count);
+        stopped = stoppedAtLimit(rssLimitMB);
         break batches;
       }
       await sleep(slowDelayMs);

@@ -116,7 +116,7 @@ export async function slow(job: Job): Promise<RunResult> {
     result = timing.finish(checker.count, { checksum: checker.checksum() });
   } catch (error) {
     if (!(error instanceof RssLimitReached)) throw error;
-    result = timing.finish(checker.count, { stopped: stoppedAtLimit(rssLimitMB, checker.count) });
+    result = timing.finish(checker.count, { stopped: stoppedAtLimit(rssLimitMB) });
   }
   close();
   return { ...result, note: 'query() + bufferCount + concatMap: no cursor API yet' };
