@@ -3,6 +3,7 @@
  * fresh processes, alternating, and prints one table of medians, ratios and the targets of
  * issue #5. `npm run bench -- --profile` profiles rxpg's streaming instead (see profile.ts).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -89,12 +90,25 @@ function brief(result: RunResult): string {
   return parts.filter(Boolean).join(', ');
 }
 
+/** The commit measured, and whether src/ differed from it (the bench compiles the work tree). */
+function revision(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' });
+    const head = git('log', '-1', '--format=%h %s').trim();
+    const dirty = git('status', '--porcelain', '--', 'src').trim() !== '';
+    return dirty ? `${head} (src/ with uncommitted changes)` : head;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
+}
+
 /** The 1-minute load average: other work on the machine skews every figure. */
 const load = () => loadavg()[0].toFixed(2);
 
 async function machine(bench: RunningBench, loadBefore: string): Promise<Record<string, string>> {
   const cpu = cpus();
   return {
+    rxpg: revision(),
     cpu: `${cpu[0]?.model ?? 'unknown'} x${cpu.length}`,
     memory: `${Math.round(totalmem() / 2 ** 30)} GB`,
     os: `Linux ${release()}`,

@@ -43,12 +43,12 @@ export function checkTargets(all: readonly Measurement[]): TargetCheck[] {
     ),
     atLeast(
       'rxpg pool: queries/s >= 1.2x postgres.js',
-      advantage(all, 'pool', 'rxpg, 4 connections', 'postgres.js'),
+      advantage(all, 'pool', 'rxpg Client', 'postgres.js'),
       1.2,
     ),
     atLeast(
       'rxpg pool: queries/s >= 2x pg.Pool',
-      advantage(all, 'pool', 'rxpg, 4 connections', 'pg.Pool'),
+      advantage(all, 'pool', 'rxpg Client', 'pg.Pool'),
       2,
     ),
   );

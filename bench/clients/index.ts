@@ -29,7 +29,8 @@ export const RUNNERS: Readonly<Record<Scenario, Readonly<Record<string, Runner>>
     'postgres.js cursor': async (job) => (await postgresjs()).slow(job),
   },
   pool: {
-    'rxpg, 4 connections': async (job) => (await rxpg()).pool(job),
+    'rxpg Client': async (job) => (await rxpg()).poolClient(job),
+    'rxpg connections, round-robin': async (job) => (await rxpg()).poolConnections(job),
     'pg.Pool': async (job) => (await pg()).pool(job),
     'postgres.js': async (job) => (await postgresjs()).pool(job),
   },

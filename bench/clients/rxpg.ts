@@ -14,7 +14,7 @@ import {
   type Observable,
 } from 'rxjs';
 
-import { connect, type Connection } from '../../src';
+import { Client, connect, type Connection } from '../../src';
 import { RowChecker } from '../consumer';
 import {
   CONNECT_SQL,
@@ -122,25 +122,52 @@ export async function slow(job: Job): Promise<RunResult> {
   return { ...result, note: 'query() + bufferCount + concatMap: no cursor API yet' };
 }
 
-export async function pool(job: Job): Promise<RunResult> {
+/** Answers `select $1::int` for 0, 1, ..., count - 1, all subscribed at once, and adds them up. */
+function poolRun(count: number, run: (i: number) => Observable<{ n: number }>): Promise<number> {
+  return lastValueFrom(
+    from(Array.from({ length: count }, (_, i) => i)).pipe(
+      mergeMap(run),
+      reduce((sum, row) => sum + row.n, 0),
+    ),
+  );
+}
+
+async function timedPool(
+  job: Job,
+  run: (i: number) => Observable<{ n: number }>,
+  note: string,
+): Promise<RunResult> {
   const { poolQueries, poolSize } = job.sizes;
+  // A warm-up opens the connections and prepares the statement on each.
+  checkPoolSum(await poolRun(poolSize * 25, run), poolSize * 25);
+  const timing = startTiming();
+  const sum = await poolRun(poolQueries, run);
+  const result = timing.finish(poolQueries, { note });
+  checkPoolSum(sum, poolQueries);
+  return result;
+}
+
+/** The Client: a pool of `maxConnections`, each query on whichever connection is free. */
+export async function poolClient(job: Job): Promise<RunResult> {
+  const { poolSize } = job.sizes;
+  const client = new Client(plainConninfo(job.server), {
+    ...NO_ENVIRONMENT,
+    maxConnections: poolSize,
+  });
+  const run = (i: number) => client.executeStatement<{ n: number }>(POOL_SQL, [i]);
+  const result = await timedPool(job, run, `new Client(..., { maxConnections: ${poolSize} })`);
+  await client.close();
+  return result;
+}
+
+/** Connections from connect(), queries dealt to them in turn: no pool in between. */
+export async function poolConnections(job: Job): Promise<RunResult> {
   const opened = await Promise.all(
-    Array.from({ length: poolSize }, () => open(plainConninfo(job.server))),
+    Array.from({ length: job.sizes.poolSize }, () => open(plainConninfo(job.server))),
   );
   const conns = opened.map((o) => o.conn);
-  const run = (count: number) =>
-    lastValueFrom(
-      from(Array.from({ length: count }, (_, i) => i)).pipe(
-        // Round-robin over the connections; every query is subscribed at once.
-        mergeMap((i) => conns[i % conns.length].executeStatement<{ n: number }>(POOL_SQL, [i])),
-        reduce((sum, row) => sum + row.n, 0),
-      ),
-    );
-  checkPoolSum(await run(poolSize * 25), poolSize * 25);
-  const timing = startTiming();
-  const sum = await run(poolQueries);
-  const result = timing.finish(poolQueries, { note: `${poolSize} connections, round-robin` });
-  checkPoolSum(sum, poolQueries);
+  const run = (i: number) => conns[i % conns.length].executeStatement<{ n: number }>(POOL_SQL, [i]);
+  const result = await timedPool(job, run, `${conns.length} connect() connections, round-robin`);
   for (const o of opened) o.close();
   return result;
 }
