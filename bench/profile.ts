@@ -26,9 +26,13 @@ interface CallFrame {
 }
 
 interface CpuProfile {
-  readonly nodes: readonly { id: number; callFrame: CallFrame; hitCount?: number }[];
+  readonly nodes: readonly { id: number; callFrame: CallFrame }[];
+  /** Monotonic clock, µs: the same clock as process.hrtime. */
   readonly startTime: number;
   readonly endTime: number;
+  /** The node sampled at each tick, and the µs since the tick before. */
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
 }
 
 /** The streaming clients profiled, each in its own run. */
@@ -67,33 +71,53 @@ async function profileOne(
       `## ${client}: ${sizes.streamRows.toLocaleString('en-US')} rows at ` +
         `${rate.toLocaleString('en-US')} rows/s under the profiler (sampling every ${INTERVAL_US} µs)`,
       '',
-      ...(await summarise(profile, root)),
+      ...(await summarise(profile, root, result.windowUs)),
     ];
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
 }
 
-async function summarise(profile: CpuProfile, root: string): Promise<string[]> {
-  const samples = profile.nodes.reduce((n, node) => n + (node.hitCount ?? 0), 0);
-  const msPerSample = (profile.endTime - profile.startTime) / 1000 / samples;
+/** Self time per node id, in ms, of the samples inside `window` (all of them without one). */
+function selfTimes(profile: CpuProfile, window?: readonly [number, number]): Map<number, number> {
+  const [from, to] = window ?? [-Infinity, Infinity];
+  const times = new Map<number, number>();
+  let at = profile.startTime;
+  for (let k = 0; k < profile.samples.length; k++) {
+    at += profile.timeDeltas[k];
+    // A tick stands for the time until the next one.
+    const next = profile.timeDeltas[k + 1] ?? INTERVAL_US;
+    if (at >= from && at <= to) add(times, profile.samples[k], next / 1000);
+  }
+  return times;
+}
+
+async function summarise(
+  profile: CpuProfile,
+  root: string,
+  window?: readonly [number, number],
+): Promise<string[]> {
+  const inWindow =
+    window !== undefined && window[0] >= profile.startTime && window[1] <= profile.endTime;
+  const times = selfTimes(profile, inWindow ? window : undefined);
   const byFunction = new Map<string, number>();
   const byFile = new Map<string, number>();
   let idle = 0;
+  let busy = 0;
   for (const node of profile.nodes) {
-    const ms = (node.hitCount ?? 0) * msPerSample;
+    const ms = times.get(node.id) ?? 0;
     if (ms === 0) continue;
     if (node.callFrame.functionName === '(idle)') {
       // Waiting for the socket: the server (or the kernel) was the limit meanwhile.
       idle += ms;
       continue;
     }
+    busy += ms;
     const place = await locate(node.callFrame, root);
     const name = node.callFrame.functionName || '(anonymous)';
     add(byFunction, place.file ? `\`${name}\` ${place.file}:${place.line}` : `\`${name}\``, ms);
     add(byFile, place.file ? groupOf(place.file) : name, ms);
   }
-  const busy = samples * msPerSample - idle;
   const table = (title: string, rows: Map<string, number>) => [
     `| ${title} | self ms | % of busy |`,
     '|---|--:|--:|',
@@ -102,9 +126,12 @@ async function summarise(profile: CpuProfile, root: string): Promise<string[]> {
       .slice(0, TOP)
       .map(([key, ms]) => `| ${key} | ${Math.round(ms)} | ${decimal((100 * ms) / busy)} |`),
   ];
+  const scope = inWindow
+    ? 'the query only, from its start to its last row'
+    : 'the whole process: start, connect and query';
   return [
-    `Busy ${Math.round(busy)} ms (process start, connect and the query), idle (waiting for ` +
-      `the socket) ${Math.round(idle)} ms. Percentages are of busy time.`,
+    `Samples of ${scope}. Busy ${Math.round(busy)} ms; idle (waiting for the socket) ` +
+      `${Math.round(idle)} ms. Percentages are of busy time.`,
     '',
     ...table('Function (self time)', byFunction),
     '',
@@ -112,7 +139,7 @@ async function summarise(profile: CpuProfile, root: string): Promise<string[]> {
   ];
 }
 
-function add(map: Map<string, number>, key: string, ms: number): void {
+function add<K>(map: Map<K, number>, key: K, ms: number): void {
   map.set(key, (map.get(key) ?? 0) + ms);
 }
 

@@ -144,7 +144,14 @@ async function main(): Promise<void> {
   const bench = await startBenchServer();
   try {
     if (process.argv.includes('--profile')) {
-      console.log((await profileStreaming(bench, knobs.sizes, ROOT)).join('\n'));
+      const date = new Date().toISOString();
+      const summary = [`# rxpg streaming profile, ${date}`, '', `rxpg: ${revision()}`, ''];
+      summary.push(...(await profileStreaming(bench, knobs.sizes, ROOT)));
+      console.log(summary.join('\n'));
+      await mkdir(RESULTS, { recursive: true });
+      const file = `${stampOf(date)}-profile.md`;
+      await writeFile(join(RESULTS, file), `${summary.join('\n')}\n`);
+      console.error(`Saved bench/results/${file}`);
       return;
     }
     if (!psqlAvailable()) console.error(`No ${PSQL}: the psql rows are skipped.`);
@@ -169,9 +176,12 @@ async function main(): Promise<void> {
   }
 }
 
+/** 2026-01-02T03:04:05.678Z -> 2026-01-02T0304: a file name. */
+const stampOf = (date: string) => date.slice(0, 16).replace(':', '');
+
 async function save(date: string, report: string[], raw: object): Promise<void> {
   await mkdir(RESULTS, { recursive: true });
-  const stamp = date.slice(0, 16).replace(':', '');
+  const stamp = stampOf(date);
   await writeFile(join(RESULTS, `${stamp}.md`), `${report.join('\n')}\n`);
   await writeFile(join(RESULTS, `${stamp}.json`), `${JSON.stringify(raw, null, 2)}\n`);
   console.error(`Saved bench/results/${stamp}.md and .json`);

@@ -79,6 +79,8 @@ export interface RunResult {
   readonly stopped?: string;
   /** Per-connection times of the connect scenario, in ms. */
   readonly samplesMs?: readonly number[];
+  /** The timed part on the monotonic clock, in µs (what `--cpu-prof` timestamps use). */
+  readonly windowUs?: readonly [number, number];
   /** How the client ran, when it is not obvious from its name. */
   readonly note?: string;
 }

@@ -3,6 +3,7 @@ import { BYTES_PER_MB, type RunResult } from './shared';
 
 const KB_PER_MB = 1024;
 const NS_PER_SECOND = 1e9;
+const NS_PER_US = 1000n;
 
 /** The timed part of a run, started after the client has connected. */
 export interface Timing {
@@ -15,8 +16,10 @@ export function startTiming(): Timing {
   const started = process.hrtime.bigint();
   return {
     finish(count, extra = {}) {
-      const seconds = Number(process.hrtime.bigint() - started) / NS_PER_SECOND;
-      return { ok: true, count, seconds, startRssMB, maxRssMB: peakRssMB(), ...extra };
+      const finished = process.hrtime.bigint();
+      const seconds = Number(finished - started) / NS_PER_SECOND;
+      const windowUs = [Number(started / NS_PER_US), Number(finished / NS_PER_US)] as const;
+      return { ok: true, count, seconds, startRssMB, maxRssMB: peakRssMB(), windowUs, ...extra };
     },
   };
 }
