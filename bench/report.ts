@@ -122,7 +122,9 @@ export function tableLines(all: readonly Measurement[], sizes: Sizes): string[] 
 
 function notesOf(runs: readonly Measurement[]): string {
   const notes = new Set<string>();
-  const failed = runs.filter((m) => !m.result.ok);
+  const skipped = runs.find((m) => m.result.skipped !== undefined);
+  if (skipped !== undefined) notes.add(`skipped: ${skipped.result.skipped}`);
+  const failed = runs.filter((m) => !m.result.ok && m.result.skipped === undefined);
   if (failed.length > 0) {
     const error = (failed[0].result.error ?? '').split('\n')[0];
     notes.add(`FAILED ${failed.length} of ${runs.length} runs: ${error}`);

@@ -79,6 +79,7 @@ async function measure(bench: RunningBench, knobs: Knobs): Promise<Measurement[]
 }
 
 function brief(result: RunResult): string {
+  if (result.skipped !== undefined) return `skipped: ${result.skipped}`;
   if (!result.ok) return `FAILED ${(result.error ?? '').split('\n').slice(0, 3).join('\n')}`;
   const rate = result.seconds ? Math.round((result.count ?? 0) / result.seconds) : undefined;
   const parts = [

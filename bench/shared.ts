@@ -66,6 +66,8 @@ export interface Checksum {
 export interface RunResult {
   readonly ok: boolean;
   readonly error?: string;
+  /** Set (with ok false) when the client lacks what the scenario needs, saying what. */
+  readonly skipped?: string;
   /** Rows or queries handled in the timed part. */
   readonly count?: number;
   /** Seconds of the timed part. */

@@ -17,6 +17,7 @@ export const RUNNERS: Readonly<Record<Scenario, Readonly<Record<string, Runner>>
   stream: {
     'rxpg query': async (job) => (await rxpg()).stream(job, 'query'),
     'rxpg executeStatement': async (job) => (await rxpg()).stream(job, 'executeStatement'),
+    'rxpg cursor': async (job) => (await rxpg()).streamCursor(job),
     'pg buffered': async (job) => (await pg()).buffered(job),
     'pg-query-stream': async (job) => (await pg()).stream(job),
     'postgres.js buffered': async (job) => (await postgresjs()).stream(job, 'buffered'),
@@ -24,7 +25,8 @@ export const RUNNERS: Readonly<Record<Scenario, Readonly<Record<string, Runner>>
     'postgres.js cursor': async (job) => (await postgresjs()).stream(job, 'cursor'),
   },
   slow: {
-    'rxpg query + concatMap': async (job) => (await rxpg()).slow(job),
+    'rxpg cursor': async (job) => (await rxpg()).slowCursor(job),
+    'rxpg query + concatMap': async (job) => (await rxpg()).slowQuery(job),
     'pg-query-stream': async (job) => (await pg()).slow(job),
     'postgres.js cursor': async (job) => (await postgresjs()).slow(job),
   },
