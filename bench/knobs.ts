@@ -15,7 +15,7 @@ export interface Knobs {
 
 const ALL: readonly Scenario[] = ['stream', 'slow', 'pool', 'connect'];
 const DEFAULT_RUNS = 5;
-const SLOW_RUNS = 3;
+const SLOW_RUNS = 2;
 
 const FULL: Sizes = {
   streamRows: 1_000_000,
@@ -38,7 +38,7 @@ const QUICK: Sizes = {
 };
 
 /**
- * BENCH_RUNS (default 5, 1 with BENCH_QUICK; the slow scenario runs at most 3 rounds),
+ * BENCH_RUNS (default 5, 1 with BENCH_QUICK; the slow scenario runs at most 2 rounds),
  * BENCH_QUICK=1 (a tenth of the rows and queries: a smoke test, not a measurement),
  * BENCH_ONLY=stream,slow,pool,connect, BENCH_RSS_LIMIT_MB (default 1024: a slow consumer past
  * it is stopped). Only a full run (not quick, not partial) saves its results.
