@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { concat, filter, firstValueFrom, lastValueFrom, take, toArray, timeout } from 'rxjs';
-import { type Client, ErrorCode, type Notification } from '../../src';
+import { createServer } from 'node:net';
+import { Client, ErrorCode, type Notification } from '../../src';
+import { CLEAN_ENV } from '../support/outcome';
 import { useCluster } from '../support/cluster';
 import { backends, clientOf, sleep } from './helpers';
 
@@ -37,6 +39,19 @@ async function listen(client: Client, channel: string, count: number) {
   );
   await ready;
   return { received };
+}
+
+/** A port of 127.0.0.1 that nothing listens on (it was free a moment ago). */
+function unusedPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 describe('Client LISTEN/NOTIFY against a real server', () => {
@@ -193,6 +208,18 @@ describe('Client LISTEN/NOTIFY against a real server', () => {
     await ready;
     await cluster().admin(`notify "${long}", 'cut'`);
     expect(await received).toMatchObject({ channel: 'é'.repeat(31), payload: 'cut' });
+  });
+
+  it('fails listeners when the first connection cannot be made', async () => {
+    const port = await unusedPort();
+    const client = new Client(
+      { host: '127.0.0.1', port: String(port), user: 'nobody', sslmode: 'disable' },
+      { env: CLEAN_ENV },
+    );
+    await expect(lastValueFrom(client.listen('anything'))).rejects.toMatchObject({
+      code: ErrorCode.ConnectFailed,
+    });
+    client.closeNow();
   });
 
   it('completes every listener on close()', async () => {

@@ -1,4 +1,15 @@
-import { catchError, lastValueFrom, map, mergeMap, of, range, toArray } from 'rxjs';
+import {
+  catchError,
+  filter,
+  firstValueFrom,
+  lastValueFrom,
+  map,
+  mergeMap,
+  of,
+  range,
+  timeout,
+  toArray,
+} from 'rxjs';
 import { useCluster } from '../support/cluster';
 import { backends, clientOf, sleep } from './helpers';
 
@@ -62,5 +73,20 @@ describe('Client across a server restart', () => {
     expect(client.stats.idle).toBe(1);
     await cluster().restart();
     expect(await lastValueFrom(client.query('select 2 as n'))).toEqual({ n: 2 });
+  });
+
+  it('listens again after a restart, and says notifications may have been missed', async () => {
+    const client = clientOf(cluster());
+    const events: string[] = [];
+    client.listenEvents$.subscribe((e) => events.push(e.kind));
+    const first = firstValueFrom(client.listenEvents$.pipe(filter((e) => e.kind === 'listening')));
+    const received = firstValueFrom(client.listen('After Restart').pipe(timeout(20_000)));
+    await first;
+    const again = firstValueFrom(client.listenEvents$.pipe(filter((e) => e.kind === 'listening')));
+    await cluster().restart();
+    await again;
+    await lastValueFrom(client.notify('After Restart', 'resumed'));
+    expect(await received).toMatchObject({ channel: 'After Restart', payload: 'resumed' });
+    expect(events).toEqual(['listening', 'disconnected', 'listening']);
   });
 });

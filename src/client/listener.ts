@@ -6,6 +6,7 @@ import {
   type Subscription,
   switchMap,
   tap,
+  throwError,
   timer,
 } from 'rxjs';
 import type { Connection, Notification } from '../connection/connection';
@@ -76,23 +77,44 @@ export class Listener {
 
   private start(): void {
     if (this.session !== undefined) return;
-    this.session = this.open$
+    /** Set once a connection of this session opened: from then on, losses are retried. */
+    let opened = false;
+    const session = this.open$
       .pipe(
         switchMap((connection) => {
+          opened = true;
           this.connected(connection);
           return connection.notifications$;
         }),
-        tap({ error: (error: unknown) => this.lost(error) }),
-        retry({ delay: () => timer(this.nextDelay()) }),
+        tap({
+          error: (error: unknown) => {
+            if (opened) this.lost(error);
+          },
+        }),
+        // A first connection that fails is reported (wrong settings, server down), as for queries.
+        retry({
+          delay: (error: unknown) => (opened ? timer(this.nextDelay()) : throwError(() => error)),
+        }),
       )
       .subscribe({
         next: (notification) => this.route(notification),
+        error: (error: unknown) => this.failAll(error),
         // Only a connection closed by someone else ends the session this way: start again.
         complete: () => {
           this.stop();
           if (this.channels.size > 0) this.start();
         },
       });
+    // A session that failed at once is over already and must not be kept.
+    if (!session.closed) this.session = session;
+  }
+
+  private failAll(error: unknown): void {
+    this.session = undefined;
+    this.connection = undefined;
+    const listeners = [...this.channels.values()].flatMap((set) => [...set]);
+    this.channels.clear();
+    for (const subscriber of listeners) subscriber.error(error);
   }
 
   private stop(): void {
