@@ -70,6 +70,8 @@ export class Client {
     return withConnection(this.pool, (connection) => connection.query<T>(sql, options));
   }
 
+  // TODO(#5): offer the bounded-memory cursor and `iterate` of Connection here, on a lease.
+
   /**
    * Runs one statement with bound parameters (extended protocol) on a pooled
    * connection and emits every row.
