@@ -10,10 +10,11 @@ import {
   timer,
 } from 'rxjs';
 import type { Connection, Notification } from '../connection/connection';
-import { DatabaseError, ErrorCode, RxpgError } from '../errors';
+import { DatabaseError } from '../errors';
 import { command } from './command';
 import { escapeIdentifier } from './escape';
 import { serverChannelName, type ListenEvent } from './listen-event';
+import { clientClosed } from './pool-errors';
 
 /** The first wait before reconnecting, doubled after each failed attempt up to the maximum. */
 const FIRST_RETRY_DELAY = 100;
@@ -48,7 +49,7 @@ export class Listener {
   listen(channel: string): Observable<Notification> {
     return new Observable<Notification>((subscriber) => {
       if (this.closed) {
-        subscriber.error(new RxpgError(ErrorCode.ClientClosed, 'the client is closed'));
+        subscriber.error(clientClosed());
         return undefined;
       }
       const name = serverChannelName(channel);

@@ -1,7 +1,7 @@
 import { BehaviorSubject, distinctUntilChanged, Observable } from 'rxjs';
 import type { Connection } from '../connection/connection';
-import { ErrorCode, RxpgError } from '../errors';
 import { cleanConnection } from './clean-connection';
+import { acquireTimedOut, clientClosed, queueFull } from './pool-errors';
 import type { PoolOptions } from './pool-options';
 import { PoolSlot, type SlotEvents } from './pool-slot';
 import type { PoolStats } from './pool-stats';
@@ -66,6 +66,10 @@ export class Pool implements SlotEvents {
         subscriber.error(clientClosed());
         return undefined;
       }
+      if (this.idle.length === 0 && this.full()) {
+        subscriber.error(queueFull(this.options.maxWaiting));
+        return undefined;
+      }
       /** The acquire timeout, while waiting. */
       let timer: NodeJS.Timeout | undefined;
       const waiter: Waiter = {
@@ -79,10 +83,6 @@ export class Pool implements SlotEvents {
           subscriber.error(error);
         },
       };
-      if (this.idle.length === 0 && this.full()) {
-        subscriber.error(queueFull(this.options.maxWaiting));
-        return undefined;
-      }
       this.waiters.push(waiter);
       if (Number.isFinite(this.options.acquireTimeout)) {
         timer = setTimeout(() => this.timedOut(waiter), this.options.acquireTimeout);
@@ -225,13 +225,7 @@ export class Pool implements SlotEvents {
   private timedOut(waiter: Waiter): void {
     if (!this.waiters.includes(waiter)) return;
     this.withdraw(waiter);
-    waiter.fail(
-      new RxpgError(
-        ErrorCode.AcquireTimeout,
-        `no connection came free within ${this.options.acquireTimeout} ms`,
-        { hint: 'raise maxConnections or acquireTimeout, or make queries shorter' },
-      ),
-    );
+    waiter.fail(acquireTimedOut(this.options.acquireTimeout));
   }
 
   /** True when a new request could neither get a connection nor wait for one. */
@@ -258,18 +252,4 @@ export class Pool implements SlotEvents {
       waiting: this.waiters.length,
     };
   }
-}
-
-function clientClosed(): RxpgError {
-  return new RxpgError(ErrorCode.ClientClosed, 'the client is closed', {
-    hint: 'make a new Client; close() and closeNow() end this one for good',
-  });
-}
-
-function queueFull(maxWaiting: number): RxpgError {
-  return new RxpgError(
-    ErrorCode.PoolQueueFull,
-    `every connection is in use and ${maxWaiting} requests are already waiting`,
-    { hint: 'raise maxWaiting or maxConnections, or limit concurrency (e.g. mergeMap(f, n))' },
-  );
 }
