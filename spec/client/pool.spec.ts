@@ -219,6 +219,17 @@ describe('Client pool against a real server', () => {
     expect(hooked).toHaveLength(2);
   });
 
+  it('rolls back a transaction that onConnect left open before the first use', async () => {
+    const client = clientOf(cluster(), {
+      onConnect: (conn) => conn.query('begin; create temporary table hooked (x int)'),
+    });
+    expect(
+      await lastValueFrom(
+        client.query("select to_regclass('pg_temp.hooked') is null as gone, 1 as n"),
+      ),
+    ).toEqual({ gone: true, n: 1 });
+  });
+
   it('fails the waiting request with the error of onConnect, keeping no connection', async () => {
     const client = clientOf(cluster(), {
       onConnect: () => {

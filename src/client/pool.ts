@@ -113,9 +113,9 @@ export class Pool implements SlotEvents {
 
   /** @internal */
   opened(slot: PoolSlot): void {
-    if (slot.state !== 'connecting') return;
-    this.rest(slot);
-    this.dispatch();
+    if (slot.state !== 'connecting' || slot.connection === undefined) return;
+    // Cleaned like a returning one: an onConnect hook may have left a transaction open.
+    this.makeClean(slot, slot.connection);
   }
 
   /** @internal */
@@ -174,7 +174,11 @@ export class Pool implements SlotEvents {
   }
 
   private giveBack(slot: PoolSlot, connection: Connection): void {
-    if (slot.state !== 'leased') return;
+    if (slot.state === 'leased') this.makeClean(slot, connection);
+  }
+
+  /** Idles the slot once its connection is clean, or discards it when it cannot be made so. */
+  private makeClean(slot: PoolSlot, connection: Connection): void {
     slot.state = 'returning';
     cleanConnection(connection).subscribe((clean) => {
       if (slot.state !== 'returning') return;
@@ -201,7 +205,11 @@ export class Pool implements SlotEvents {
   /** The most recently used idle slot still fit for use; unfit ones are closed on the way. */
   private takeIdle(): PoolSlot | undefined {
     for (let slot = this.idle.pop(); slot !== undefined; slot = this.idle.pop()) {
-      const usable = slot.connection?.connectionState === 'ready' && !this.expired(slot);
+      const connection = slot.connection;
+      const usable =
+        connection?.connectionState === 'ready' &&
+        connection.transactionStatus === 'I' &&
+        !this.expired(slot);
       if (usable) return slot;
       this.discard(slot);
     }
