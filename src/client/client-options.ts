@@ -7,6 +7,9 @@ import type { PoolOptions } from './pool-options';
  * How a {@link Client} behaves: its pool, plus every option of `connect()`
  * (`types`, `statementCacheSize`, `env`, ...) for each of its connections.
  * Durations are in milliseconds; 0 or Infinity means no limit.
+ *
+ * @example
+ * new Client(url, { maxConnections: 20, acquireTimeout: 5_000, idleTimeout: 30_000 });
  */
 export interface ClientOptions extends ConnectOptions {
   /** Most connections open at once, the LISTEN connection aside (default 10). */

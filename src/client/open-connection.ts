@@ -11,7 +11,12 @@ import type { ConnectionParameters } from '../config';
 import { connect, type ConnectOptions } from '../connection/connect';
 import type { Connection } from '../connection/connection';
 
-/** A per-connection setup step: runs on each new connection before anyone uses it. */
+/**
+ * A per-connection setup step: runs on each new connection before anyone uses it.
+ *
+ * @example
+ * const onConnect: ConnectHook = (conn) => conn.query('set search_path = app, public');
+ */
 export type ConnectHook = (connection: Connection) => ObservableInput<unknown>;
 
 /**

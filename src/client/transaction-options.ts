@@ -1,10 +1,20 @@
 import { ErrorCode, RxpgError } from '../errors';
 
-/** The isolation levels of `SET TRANSACTION`, spelt as in SQL. */
+/**
+ * The isolation levels of `SET TRANSACTION`, spelt as in SQL.
+ *
+ * @example
+ * const level: IsolationLevel = 'repeatable read';
+ */
 export type IsolationLevel =
   'serializable' | 'repeatable read' | 'read committed' | 'read uncommitted';
 
-/** How `client.transaction` begins, and whether it retries. */
+/**
+ * How `client.transaction` begins, and whether it retries.
+ *
+ * @example
+ * client.transaction((tx) => work(tx), { isolationLevel: 'serializable', retry: 3 });
+ */
 export interface TransactionOptions {
   /** Default: the server's `default_transaction_isolation` (read committed unless changed). */
   readonly isolationLevel?: IsolationLevel;

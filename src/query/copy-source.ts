@@ -1,6 +1,11 @@
 import { isObservable, type Observable } from 'rxjs';
 
-/** One piece of COPY data: bytes, or text sent as UTF-8. Pieces need not end at row boundaries. */
+/**
+ * One piece of COPY data: bytes, or text sent as UTF-8. Pieces need not end at row boundaries.
+ *
+ * @example
+ * const chunk: CopyChunk = '1\tone\n';
+ */
 export type CopyChunk = Buffer | Uint8Array | string;
 
 /**
@@ -9,6 +14,10 @@ export type CopyChunk = Buffer | Uint8Array | string;
  * taken yet. An Iterable or AsyncIterable (a generator, a Node Readable
  * stream) is pulled only while the socket has room, so memory stays bounded
  * however large the source.
+ *
+ * @example
+ * client.copyFrom('copy t from stdin', createReadStream('t.tsv')); // a Readable: pulled
+ * client.copyFrom('copy t from stdin', ['1\tone\n', '2\ttwo\n']); // an array
  */
 export type CopySource = Observable<CopyChunk> | Iterable<CopyChunk> | AsyncIterable<CopyChunk>;
 
