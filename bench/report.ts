@@ -90,7 +90,11 @@ export function tableLines(all: readonly Measurement[], sizes: Sizes): string[] 
   for (const scenario of Object.keys(SCENARIOS) as Scenario[]) {
     const spec = SCENARIOS[scenario];
     const clients = clientsOf(scenario);
-    const reference = clients[0];
+    // The first rxpg client that ran: a build without the cursor falls back to the next one.
+    const reference =
+      clients.find(
+        (c) => c.startsWith('rxpg') && runsOf(all, scenario, c).some((m) => m.result.ok),
+      ) ?? clients[0];
     clients.forEach((client, index) => {
       const runs = runsOf(all, scenario, client);
       if (runs.length === 0) return;
@@ -107,8 +111,8 @@ export function tableLines(all: readonly Measurement[], sizes: Sizes): string[] 
       const cells = [
         index === 0 ? spec.title(sizes) : '',
         client,
-        floor + spec.format(median(values)),
-        `${spec.format(low)} – ${spec.format(high)}`,
+        values.length > 0 ? floor + spec.format(median(values)) : '—',
+        values.length > 0 ? `${spec.format(low)} – ${spec.format(high)}` : '—',
         integer(rss),
         integer(before),
         better,
