@@ -174,6 +174,29 @@ describe('Client transactions against a real server', () => {
     expect(await rows('items')).toEqual([1, 3]);
   });
 
+  it('leaves the outer transaction intact when an inner one is dropped before its SAVEPOINT ran', async () => {
+    const client = clientOf(cluster());
+    await lastValueFrom(
+      client.transaction((tx) =>
+        concat(
+          insert(tx, 'items', 1),
+          merge(
+            tx.query('select pg_sleep(0.05)'),
+            defer(() => {
+              // Subscribed while the sleep runs, so its SAVEPOINT waits in the queue; then dropped.
+              tx.transaction((inner) => insert(inner, 'items', 2))
+                .subscribe()
+                .unsubscribe();
+              return EMPTY;
+            }),
+          ),
+          insert(tx, 'items', 3),
+        ),
+      ),
+    );
+    expect(await rows('items')).toEqual([1, 3]);
+  });
+
   it('fails when COMMIT is answered with ROLLBACK because an error was swallowed', async () => {
     const client = clientOf(cluster());
     await expect(

@@ -1,4 +1,5 @@
 import {
+  AsyncSubject,
   catchError,
   concat,
   defer,
@@ -47,8 +48,12 @@ export function runScoped<T>(
       // The work's error is the one that matters; a failed rollback only costs the connection.
       catchError(() => EMPTY),
     );
+    // BEGIN runs to its end even if the subscriber leaves meanwhile: a rollback must follow a
+    // BEGIN that happened, and a ROLLBACK TO SAVEPOINT must never name one that was not made.
+    const begun = new AsyncSubject<never>();
+    command(connection, statements.begin).pipe(ignoreElements()).subscribe(begun);
     const subscription = concat(
-      command(connection, statements.begin).pipe(ignoreElements()),
+      begun,
       defer(() => {
         phase = 'work';
         return work();
@@ -85,10 +90,9 @@ export function runScoped<T>(
     return () => {
       subscription.unsubscribe();
       end();
-      if (phase === 'begin' || phase === 'work') {
-        // Queued behind whatever was withdrawn; nothing waits for it but the connection's next user.
-        rollback$.subscribe();
-      }
+      // Queued at once, right behind the BEGIN (which still runs) or what was withdrawn, so
+      // that statements of an outer transaction that come next stay outside the rollback.
+      if (phase === 'begin' || phase === 'work') rollback$.subscribe();
     };
   });
 }
