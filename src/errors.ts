@@ -54,6 +54,13 @@ export const ErrorCode = {
   PoolQueueFull: 'RXPG_POOL_QUEUE_FULL',
   /** COMMIT was answered with ROLLBACK: an error inside the transaction was swallowed. */
   TransactionRolledBack: 'RXPG_TRANSACTION_ROLLED_BACK',
+  /**
+   * The client certificate or its key cannot be used: unreadable, a key file that others may
+   * read, a wrong or missing sslpassword, or a key that does not belong to the certificate.
+   */
+  ClientCertificateFailed: 'RXPG_CLIENT_CERT_FAILED',
+  /** The `tls` option held a setting that could weaken the checks the sslmode asks for. */
+  UnsafeTlsOption: 'RXPG_UNSAFE_TLS_OPTION',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -16,7 +16,7 @@ describe('defaults', () => {
       sslkey: '/home/ann/.postgresql/postgresql.key',
       sslcertExplicit: false,
       sslpassword: undefined,
-      sslcrl: undefined,
+      sslcrl: '/home/ann/.postgresql/root.crl',
       sslcrldir: undefined,
       sslsni: true,
       sslMinProtocolVersion: 'TLSv1.2',

@@ -22,6 +22,7 @@ export const DEFAULT_SYSCONFDIR = '/etc/postgresql-common';
 export const PGPASS_FILE = '.pgpass';
 export const SERVICE_FILE = '.pg_service.conf';
 export const ROOT_CERT_FILE = path.join('.postgresql', 'root.crt');
+export const ROOT_CRL_FILE = path.join('.postgresql', 'root.crl');
 export const USER_CERT_FILE = path.join('.postgresql', 'postgresql.crt');
 export const USER_KEY_FILE = path.join('.postgresql', 'postgresql.key');
 

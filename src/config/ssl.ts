@@ -1,7 +1,13 @@
 /**
  * The SSL keywords and libpq's rules that tie them together.
  */
-import { ROOT_CERT_FILE, USER_CERT_FILE, USER_KEY_FILE, underHome } from './defaults';
+import {
+  ROOT_CERT_FILE,
+  ROOT_CRL_FILE,
+  USER_CERT_FILE,
+  USER_KEY_FILE,
+  underHome,
+} from './defaults';
 import { invalidConfig, notSupported } from './fail';
 import type { Settings } from './keywords';
 import {
@@ -46,7 +52,8 @@ function given(value: string | undefined): value is string {
  * (`direct` needs sslmode require or stronger), sslrootcert=system (needs
  * verify-full), the TLS version range, then sslcertmode. File names not
  * given default to files under `~/.postgresql`; whether they exist is for
- * the connect step to find out.
+ * the connect step to find out; so does the CRL file (~/.postgresql/root.crl), used
+ * unless sslcrl or sslcrldir is given.
  *
  * @example
  * resolveSsl(new Map([['sslrootcert', 'system']]), '/home/ann').sslmode; // 'verify-full'
@@ -73,6 +80,8 @@ export function resolveSsl(settings: Settings, home: string): SslConfig {
 
   const cert = settings.get('sslcert');
   const key = settings.get('sslkey');
+  const crl = settings.get('sslcrl');
+  const crldir = settings.get('sslcrldir');
   return {
     sslmode,
     sslnegotiation,
@@ -81,8 +90,9 @@ export function resolveSsl(settings: Settings, home: string): SslConfig {
     sslkey: given(key) ? key : (underHome(home, USER_KEY_FILE) ?? ''),
     sslcertExplicit: given(cert) || given(key),
     sslpassword: settings.get('sslpassword'),
-    sslcrl: optional(settings.get('sslcrl')),
-    sslcrldir: optional(settings.get('sslcrldir')),
+    // libpq reads ~/.postgresql/root.crl when neither sslcrl nor sslcrldir is given.
+    sslcrl: given(crl) ? crl : given(crldir) ? undefined : underHome(home, ROOT_CRL_FILE),
+    sslcrldir: optional(crldir),
     sslsni: parseSwitch('sslsni', settings.get('sslsni') ?? '1'),
     ...resolveTlsRange(settings),
     sslcertmode: resolveCertMode(settings.get('sslcertmode')),

@@ -67,6 +67,10 @@ export interface ConnectConfig {
   /** True when sslcert/sslkey were given explicitly (a missing default means no client cert). */
   readonly sslcertExplicit: boolean;
   readonly sslpassword?: string;
+  /**
+   * Path to a certificate revocation list file (explicit, or `~/.postgresql/root.crl` when
+   * neither sslcrl nor sslcrldir is given); used only when the server's chain is checked.
+   */
   readonly sslcrl?: string;
   readonly sslsni: boolean;
   readonly sslnegotiation: SslNegotiation;

@@ -1,15 +1,17 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { catchError, defer, Observable, of, switchMap, tap, throwError, timeout } from 'rxjs';
+
 import type { ConnectConfig, HostTarget } from '../config/types';
 import { ErrorCode, RxpgError } from '../errors';
-import { AttemptFailure, type AttemptStage } from './attempt-failure';
+import { AttemptFailure, type AttemptMethod, type Recovery } from './attempt-failure';
 import type { TransportInfo } from './authenticate';
 import type { Session } from './session';
 import { describeTarget, isUnixSocket, openSocket } from './socket';
-import { requestSsl } from './ssl-request';
+import { injectedBytesError, requestSsl } from './ssl-request';
 import { startSession, type SessionOptions } from './startup';
-import { tlsOptions } from './tls-options';
+import { ALPN_POSTGRESQL, tlsOptions } from './tls-options';
+import { tlsMaterial, type TlsMaterial } from './tls-material';
 import { upgradeToTls } from './tls-upgrade';
 
 /**
@@ -27,18 +29,33 @@ interface SecuredStream {
   readonly transport: TransportInfo;
 }
 
-const ALPN_POSTGRESQL = 'postgresql';
+/** What one attempt needs besides its encryption. */
+interface AttemptContext {
+  readonly config: ConnectConfig;
+  readonly target: HostTarget;
+  readonly options: SessionOptions;
+  readonly material: TlsMaterial | undefined;
+}
 
 /**
- * The connection pipeline: every host in turn, each with libpq's second
- * attempts for its sslmode, until one yields an authenticated {@link Session}.
- * Errors after a session was emitted are never retried.
+ * The connection pipeline: the hosts in turn, each with libpq's second attempt for its
+ * sslmode, until one yields an authenticated {@link Session}. As in libpq, the next host is
+ * tried only when this one could not be reached; a server that refused the session, or a
+ * refusal by the client itself (certificate, channel binding, require_auth), ends the whole
+ * connection attempt. Errors after a session was emitted are never retried.
  */
 export function establish(config: ConnectConfig, options: SessionOptions): Observable<Session> {
-  const attempts = orderHosts(config).map((target) => () => onTarget(config, target, options));
-  const tryFrom = (index: number): Observable<Session> =>
-    orElse(attempts[index](), () => (index + 1 < attempts.length ? tryFrom(index + 1) : undefined));
-  return tryFrom(0).pipe(
+  return defer(() => {
+    const material = tlsMaterial(options.tls);
+    const hosts = orderHosts(config);
+    const tryFrom = (index: number): Observable<Session> =>
+      orElse(onTarget({ config, target: hosts[index], options, material }), (failure) =>
+        failure.recovery === 'next-host' && index + 1 < hosts.length
+          ? tryFrom(index + 1)
+          : undefined,
+      );
+    return tryFrom(0);
+  }).pipe(
     catchError((error: unknown) =>
       throwError(() => (error instanceof AttemptFailure ? error.error : error)),
     ),
@@ -57,76 +74,75 @@ function orderHosts(config: ConnectConfig): HostTarget[] {
   return hosts;
 }
 
-/** The attempts libpq makes on one host for the config's sslmode. */
-function onTarget(
-  config: ConnectConfig,
-  target: HostTarget,
-  options: SessionOptions,
-): Observable<Session> {
-  const attempt = (encryption: Encryption): Observable<Session> =>
-    attemptOnce(config, target, options, encryption);
-  if (isUnixSocket(target)) return attempt('plain');
-  if (config.sslnegotiation === 'direct') return attempt('direct');
-  switch (config.sslmode) {
-    case 'disable':
-      return attempt('plain');
-    case 'allow':
-      // Plaintext first; if the server turns it away during authentication, try TLS on a new socket.
-      return orElse(attempt('plain'), (failure) =>
-        failure.stage === 'authentication' ? attempt('require') : undefined,
-      );
-    case 'prefer':
-      // TLS first; if the handshake fails, or the server turns the TLS session away during
-      // authentication (e.g. a hostnossl rule), try plaintext on a new socket.
-      return orElse(attempt('prefer'), (failure) =>
-        failure.stage === 'tls' || (failure.stage === 'authentication' && failure.encrypted)
-          ? attempt('plain')
-          : undefined,
-      );
-    default:
-      return attempt('require');
-  }
+/** The attempts libpq makes on one host for the config's sslmode, within connect_timeout. */
+function onTarget(context: AttemptContext): Observable<Session> {
+  const attempt = (encryption: Encryption): Observable<Session> => attemptOnce(context, encryption);
+  return withConnectTimeout(context, () => {
+    if (isUnixSocket(context.target)) return attempt('plain');
+    if (context.config.sslnegotiation === 'direct') return attempt('direct');
+    switch (context.config.sslmode) {
+      case 'disable':
+        return attempt('plain');
+      case 'allow':
+        // Plaintext first; if TLS-less startup is turned away by the server, TLS on a new socket.
+        return orElse(attempt('plain'), (failure) =>
+          failure.recovery === 'next-encryption' ? attempt('require') : undefined,
+        );
+      case 'prefer':
+        // TLS first; if TLS cannot be set up, or the server turns the TLS session away (say a
+        // hostnossl rule), plaintext on a new socket. Not after 'N': that session was plaintext.
+        return orElse(attempt('prefer'), (failure) =>
+          failure.recovery === 'next-encryption' && failure.method === 'tls'
+            ? attempt('plain')
+            : undefined,
+        );
+      default:
+        return attempt('require');
+    }
+  });
 }
 
-/** One socket: open, encrypt as asked, start the session. */
-function attemptOnce(
-  config: ConnectConfig,
-  target: HostTarget,
-  options: SessionOptions,
-  encryption: Encryption,
+/**
+ * libpq 18 gives each host connect_timeout seconds, with no minimum (older releases had 2 s),
+ * for all its attempts together; when it runs out, the next host is tried.
+ */
+function withConnectTimeout(
+  { config, target }: AttemptContext,
+  attempts: () => Observable<Session>,
 ): Observable<Session> {
-  const session$ = openSocket(config, target).pipe(
-    failedAt('socket', false),
-    switchMap((socket) => secure(socket, config, target, encryption)),
-    switchMap(({ stream, transport }) => startSession(stream, config, target, transport, options)),
-  );
   const seconds = config.connectTimeout;
-  if (seconds === undefined || seconds <= 0) return session$;
-  // libpq 18 applies the timeout to each attempt, with no minimum (older releases had 2 s).
-  const limit = seconds * 1000;
-  return session$.pipe(
+  if (seconds === undefined || seconds <= 0) return defer(attempts);
+  return defer(attempts).pipe(
     timeout({
-      first: limit,
+      first: seconds * 1000,
       with: () =>
-        throwError(
-          () =>
-            new AttemptFailure(
-              new RxpgError(
-                ErrorCode.Timeout,
-                `timeout expired connecting to ${describeTarget(target)}`,
-              ),
-              'socket',
-              false,
+        throwError(() =>
+          failure(
+            new RxpgError(
+              ErrorCode.Timeout,
+              `timeout expired connecting to ${describeTarget(target)}`,
             ),
+            'next-host',
+            'plain',
+          ),
         ),
     }),
   );
 }
 
+/** One socket: open, encrypt as asked, start the session. */
+function attemptOnce(context: AttemptContext, encryption: Encryption): Observable<Session> {
+  const { config, target, options } = context;
+  return openSocket(config, target).pipe(
+    failedWith('next-host', 'plain'),
+    switchMap((socket) => secure(socket, context, encryption)),
+    switchMap(({ stream, transport }) => startSession(stream, config, target, transport, options)),
+  );
+}
+
 function secure(
   socket: Socket,
-  config: ConnectConfig,
-  target: HostTarget,
+  context: AttemptContext,
   encryption: Encryption,
 ): Observable<SecuredStream> {
   const plain: SecuredStream = { stream: socket, transport: { encrypted: false } };
@@ -134,42 +150,49 @@ function secure(
     case 'plain':
       return of(plain);
     case 'direct':
-      return withTls(socket, config, target, ALPN_POSTGRESQL);
+      return withTls(socket, context, false);
     case 'prefer':
     case 'require':
       return requestSsl(socket).pipe(
-        failedAt('negotiation', false),
+        // No answer, 'E' or an unknown byte: libpq gives up, whatever the sslmode.
+        failedWith('give-up', 'tls'),
         switchMap((answer) => {
-          if (answer === 'accepted') return withTls(socket, config, target);
+          if (answer !== 'refused') return withTls(socket, context, answer === 'injected');
           if (encryption === 'prefer') return of(plain);
-          return throwError(
-            () =>
-              new AttemptFailure(
-                new RxpgError(
-                  ErrorCode.SslRequired,
-                  'server does not support SSL, but SSL was required',
-                  {
-                    hint: 'enable ssl on the server, or use a weaker sslmode if you trust the network',
-                  },
-                ),
-                'negotiation',
-                false,
+          return throwError(() =>
+            failure(
+              new RxpgError(
+                ErrorCode.SslRequired,
+                'server does not support SSL, but SSL was required',
+                {
+                  hint: 'enable ssl on the server, or use a weaker sslmode if you trust the network',
+                },
               ),
+              'give-up',
+              'tls',
+            ),
           );
         }),
       );
   }
 }
 
+/**
+ * The TLS handshake. A failure here, including files that cannot be used, is a failed
+ * handshake for libpq (the sslmode may try plaintext next). Bytes injected after 'S' fail
+ * only once the handshake succeeded, as in libpq, and then for good.
+ */
 function withTls(
   socket: Socket,
-  config: ConnectConfig,
-  target: HostTarget,
-  alpn?: string,
+  context: AttemptContext,
+  injected: boolean,
 ): Observable<SecuredStream> {
-  return defer(() => upgradeToTls(socket, tlsOptions(config, target), alpn)).pipe(
-    failedAt('tls', false),
+  const { config, target, material } = context;
+  const alpn = config.sslnegotiation === 'direct' ? ALPN_POSTGRESQL : undefined;
+  return defer(() => upgradeToTls(socket, tlsOptions(config, target, material), alpn)).pipe(
+    failedWith('next-encryption', 'tls'),
     switchMap((tls) => {
+      if (injected) return throwError(() => failure(injectedBytesError(), 'give-up', 'tls'));
       const certificate = tls.getPeerCertificate();
       const peerCertificate = certificate.raw instanceof Buffer ? certificate.raw : undefined;
       return of<SecuredStream>({ stream: tls, transport: { encrypted: true, peerCertificate } });
@@ -177,17 +200,17 @@ function withTls(
   );
 }
 
-/** Marks errors of a step (not already marked by a later one) with where they happened. */
-function failedAt<T>(stage: AttemptStage, encrypted: boolean) {
+function failure(error: Error, recovery: Recovery, method: AttemptMethod): AttemptFailure {
+  return new AttemptFailure(error, recovery, method);
+}
+
+/** Marks errors of a step (not already marked by a later one) with what libpq does next. */
+function failedWith<T>(recovery: Recovery, method: AttemptMethod) {
   return catchError<T, Observable<never>>((error: unknown) =>
     throwError(() =>
       error instanceof AttemptFailure
         ? error
-        : new AttemptFailure(
-            error instanceof Error ? error : new Error(String(error)),
-            stage,
-            encrypted,
-          ),
+        : failure(error instanceof Error ? error : new Error(String(error)), recovery, method),
     ),
   );
 }

@@ -24,30 +24,34 @@ export function describeTarget(target: HostTarget): string {
 }
 
 /**
- * Opens a TCP or Unix socket and emits it once connected. The observable never
- * completes; unsubscribing destroys the socket unless it was ended already.
+ * Opens a TCP or Unix socket and emits it once connected; fails with RXPG_CONNECT_FAILED if
+ * it cannot. The observable never completes, and reports nothing after the socket opened: the
+ * steps that read from it then see its errors and its end. Unsubscribing destroys the socket.
  *
  * @example
  * openSocket(config, { host: '127.0.0.1', port: 5432 }).subscribe((socket) => socket.end());
  */
 export function openSocket(config: ConnectConfig, target: HostTarget): Observable<Socket> {
   return new Observable<Socket>((subscriber) => {
-    // Until 'connect', failures of the socket are failures to connect.
-    let connected = false;
     const socket = isUnixSocket(target)
       ? netConnect({ path: unixSocketPath(target) })
       : netConnect({ host: target.hostaddr ?? target.host, port: target.port });
 
     const onError = (cause: Error): void => {
-      const what = connected ? 'connection lost' : 'could not connect';
-      const code = connected ? ErrorCode.ConnectionClosed : ErrorCode.ConnectFailed;
       subscriber.error(
-        new RxpgError(code, `${what} to ${describeTarget(target)}: ${cause.message}`, { cause }),
+        new RxpgError(
+          ErrorCode.ConnectFailed,
+          `could not connect to ${describeTarget(target)}: ${cause.message}`,
+          { cause },
+        ),
       );
     };
     socket.on('error', onError);
     socket.once('connect', () => {
-      connected = true;
+      // From here on the steps reading the socket report its errors; one listener stays so
+      // that no socket error is ever unhandled.
+      socket.off('error', onError);
+      socket.on('error', ignore);
       if (!isUnixSocket(target)) {
         socket.setNoDelay(true);
         if (config.keepalives) socket.setKeepAlive(true, (config.keepalivesIdle ?? 0) * 1000);
@@ -58,8 +62,14 @@ export function openSocket(config: ConnectConfig, target: HostTarget): Observabl
     return () => {
       socket.off('error', onError);
       // Later errors of a socket being torn down are of no interest, but must be handled.
-      socket.on('error', () => undefined);
-      socket.destroy();
+      socket.on('error', ignore);
+      // A TLS socket may wrap this one, and its teardown runs after this one when an error
+      // rises from inside a TLS callback (bytes injected after 'S', a missing ALPN). Node 20
+      // crashes (SIGSEGV) when the wrapped socket is destroyed first from within
+      // 'secureConnect', so the plain socket goes one turn of the event loop later.
+      setImmediate(() => socket.destroy());
     };
   });
 }
+
+function ignore(): void {}

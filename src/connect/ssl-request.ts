@@ -3,8 +3,11 @@ import { Observable } from 'rxjs';
 import { ErrorCode, RxpgError } from '../errors';
 import { SSL_REQUEST_CODE, SslReply } from '../protocol/codes';
 
-/** What the server said to SSLRequest. */
-export type SslAnswer = 'accepted' | 'refused';
+/**
+ * What the server said to SSLRequest: `accepted` ('S'), `refused` ('N'), or `injected`: 'S'
+ * followed by bytes that arrived with it, before any TLS handshake.
+ */
+export type SslAnswer = 'accepted' | 'injected' | 'refused';
 
 /** SSLRequest: length 8, then the request code. */
 export function sslRequestMessage(): Buffer {
@@ -15,11 +18,13 @@ export function sslRequestMessage(): Buffer {
 }
 
 /**
- * Writes SSLRequest and reads exactly one reply byte, leaving any later bytes
- * unread in the socket.
+ * Writes SSLRequest and reads exactly one reply byte.
  *
- * - 'S': emits `accepted`, unless more bytes were already sent: those were not
- *   encrypted, so a man-in-the-middle may have put them there (CVE-2021-23222).
+ * - 'S': emits `accepted`; or `injected` when more bytes came with it. Those were not
+ *   encrypted, so a man-in-the-middle may have put them there (CVE-2021-23222). They are
+ *   taken out of the socket, so that the TLS handshake reads only what follows, and the
+ *   caller fails once the handshake is done: libpq's order, which lets sslmode=prefer still
+ *   fall back to plaintext when the handshake itself fails.
  * - 'N': emits `refused`; the caller decides whether plaintext is allowed.
  * - 'E': fails without reading the server's text, which is unauthenticated
  *   (CVE-2024-10977); anything else fails as a protocol violation.
@@ -32,17 +37,12 @@ export function requestSsl(socket: Socket): Observable<SslAnswer> {
       stop();
       switch (reply[0]) {
         case SslReply.Accept:
-          if (socket.readableLength > 0) {
-            subscriber.error(
-              new RxpgError(
-                ErrorCode.SslInjection,
-                'received unencrypted data after the SSL response',
-                { hint: 'something between client and server is tampering with the connection' },
-              ),
-            );
+          if (socket.readableLength === 0) {
+            subscriber.next('accepted');
             return;
           }
-          subscriber.next('accepted');
+          socket.read();
+          subscriber.next('injected');
           return;
         case SslReply.Refuse:
           subscriber.next('refused');
@@ -73,16 +73,38 @@ export function requestSsl(socket: Socket): Observable<SslAnswer> {
         ),
       );
     };
+    const onError = (cause: Error): void => {
+      stop();
+      subscriber.error(
+        new RxpgError(
+          ErrorCode.ConnectionClosed,
+          `connection lost during SSL negotiation: ${cause.message}`,
+          { cause },
+        ),
+      );
+    };
     const stop = (): void => {
       socket.off('readable', onReadable);
       socket.off('end', onEnd);
       socket.off('close', onEnd);
+      socket.off('error', onError);
     };
 
     socket.on('readable', onReadable);
     socket.on('end', onEnd);
     socket.on('close', onEnd);
+    socket.on('error', onError);
     socket.write(sslRequestMessage());
     return stop;
+  });
+}
+
+/**
+ * The error for plaintext bytes that came with the 'S' reply, raised once the TLS handshake
+ * succeeded (CVE-2021-23222).
+ */
+export function injectedBytesError(): RxpgError {
+  return new RxpgError(ErrorCode.SslInjection, 'received unencrypted data after the SSL response', {
+    hint: 'something between client and server is tampering with the connection',
   });
 }

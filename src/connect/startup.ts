@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { serialize } from 'pg-protocol';
 import { Observable } from 'rxjs';
 import type { ConnectConfig, HostTarget } from '../config/types';
@@ -7,7 +8,7 @@ import { BackendCode } from '../protocol/codes';
 import type { LengthLimit } from '../protocol/framer';
 import { asRxpgError, MessageStream } from '../protocol/message-stream';
 import type { BackendMessage } from '../protocol/messages';
-import { AttemptFailure } from './attempt-failure';
+import { AttemptFailure, type Recovery } from './attempt-failure';
 import { Authenticator, type TransportInfo } from './authenticate';
 import type { BackendKey, Session } from './session';
 
@@ -28,6 +29,8 @@ export interface SessionOptions {
   readonly maxScramIterations?: number;
   /** Resolves the password for a target when its server asks for one (pgpass is per host). */
   readonly password: (target: HostTarget) => string | undefined;
+  /** The `tls` option of connect; establish() checks it before anything starts. */
+  readonly tls?: TlsConnectionOptions;
 }
 
 /** The settings rxpg's decoding relies on, sent in every StartupMessage. */
@@ -72,11 +75,11 @@ export function startSession(
     let authenticated = false;
     let backendKey: BackendKey | undefined;
 
+    const method = transport.encrypted ? 'tls' : 'plain';
     const fail = (error: Error): void => {
-      const stage = authenticated ? 'startup' : 'authentication';
       stream.handler = DETACHED;
       stream.fail(asRxpgError(error));
-      subscriber.error(new AttemptFailure(error, stage, transport.encrypted));
+      subscriber.error(new AttemptFailure(error, recoveryFrom(error, authenticated), method));
     };
 
     const onMessage = (message: BackendMessage): void => {
@@ -129,19 +132,26 @@ export function startSession(
           fail(asRxpgError(error));
         }
       },
-      failed: (error) =>
-        subscriber.error(
-          new AttemptFailure(
-            error,
-            authenticated ? 'startup' : 'authentication',
-            transport.encrypted,
-          ),
-        ),
+      // The connection broke or the server sent something unreadable: libpq gives up.
+      failed: (error) => subscriber.error(new AttemptFailure(error, 'give-up', method)),
     };
     stream.write(serialize.startup(startupParameters(config)));
 
     return () => stream.close(serialize.end());
   });
+}
+
+/** SQLSTATE 57P03, cannot_connect_now: the server is starting up or shutting down. */
+const CANNOT_CONNECT_NOW = '57P03';
+
+/**
+ * What libpq does after a failure during startup: a server that refused the session before
+ * AuthenticationOk may accept another encryption (or, starting up, another host may be
+ * ready); anything the client refused, and anything after AuthenticationOk, is final.
+ */
+function recoveryFrom(error: Error, authenticated: boolean): Recovery {
+  if (authenticated || !(error instanceof DatabaseError)) return 'give-up';
+  return error.code === CANNOT_CONNECT_NOW ? 'next-host' : 'next-encryption';
 }
 
 /** Until a Connection takes the stream, its failures are reported by nobody but the socket owner. */

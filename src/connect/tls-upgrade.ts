@@ -14,32 +14,53 @@ export function upgradeToTls(
   alpn?: string,
 ): Observable<TLSSocket> {
   return new Observable<TLSSocket>((subscriber) => {
-    // Until the handshake completes, an error is a failed handshake.
-    let secure = false;
-    const tls = tlsConnect({ ...options, socket });
+    let tls: TLSSocket;
+    try {
+      tls = tlsConnect({ ...options, socket });
+    } catch (cause) {
+      // Node checks some options (a malformed certificate, say) before any byte is sent.
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      subscriber.error(new RxpgError(ErrorCode.TlsFailed, `SSL error: ${reason}`, { cause }));
+      return;
+    }
+    // Until the handshake completes, an error is a failed handshake; after it, the message
+    // stream reading the TLS socket reports errors, and this step stays silent.
     const onError = (cause: Error): void => {
-      const message = secure ? `connection lost: ${cause.message}` : `SSL error: ${cause.message}`;
       subscriber.error(
-        new RxpgError(secure ? ErrorCode.ConnectionClosed : ErrorCode.TlsFailed, message, {
-          cause,
-        }),
+        new RxpgError(ErrorCode.TlsFailed, `SSL error: ${cause.message}`, { cause }),
       );
     };
+    const onClose = (): void => {
+      subscriber.error(
+        new RxpgError(ErrorCode.TlsFailed, 'SSL error: the server closed the connection'),
+      );
+    };
+    const quiet = (): void => {
+      tls.off('error', onError);
+      tls.off('close', onClose);
+      tls.on('error', ignore);
+    };
     tls.on('error', onError);
+    tls.on('close', onClose);
     tls.once('secureConnect', () => {
       if (alpn !== undefined && tls.alpnProtocol !== alpn) {
+        const what = tls.alpnProtocol === false ? 'no ALPN protocol' : 'an unexpected one';
         subscriber.error(
-          new RxpgError(ErrorCode.TlsFailed, `server did not select the ALPN protocol "${alpn}"`),
+          new RxpgError(
+            ErrorCode.TlsFailed,
+            `direct SSL connection was established with ${what}, not "${alpn}"`,
+          ),
         );
         return;
       }
-      secure = true;
+      quiet();
       subscriber.next(tls);
     });
     return () => {
-      tls.off('error', onError);
-      tls.on('error', () => undefined);
+      quiet();
       tls.destroy();
     };
   });
 }
+
+function ignore(): void {}

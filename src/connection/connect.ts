@@ -1,3 +1,4 @@
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { defer, Observable, switchMap } from 'rxjs';
 import { establish } from '../connect/establish';
 import { parseConfig, type ConnectionParameters } from '../config';
@@ -13,6 +14,13 @@ export interface ConnectOptions extends ConnectionOptions {
   readonly maxScramIterations?: number;
   /** The environment that fills unset parameters (default `process.env`). */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Trust material given in code, e.g. a CA held in an environment variable: only `ca`,
+   * `cert`, `key`, `passphrase` and `crl` are accepted, and they only add to what sslrootcert,
+   * sslcert, sslkey and sslcrl set up. Anything that could weaken a check the sslmode asks for
+   * (rejectUnauthorized, checkServerIdentity, ...) fails with RXPG_UNSAFE_TLS_OPTION.
+   */
+  readonly tls?: TlsConnectionOptions;
 }
 
 const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024 * 1024;
@@ -38,6 +46,7 @@ export function connect(
     return establish(resolved, {
       maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
       maxScramIterations: options.maxScramIterations,
+      tls: options.tls,
       password: (target) => passwordFor(resolved, target),
     }).pipe(
       switchMap(
