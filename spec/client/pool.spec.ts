@@ -250,6 +250,7 @@ describe('Client pool against a real server', () => {
     expect(await waiting).toEqual({ n: 2 });
     await closed;
     expect(client.stats).toEqual({ total: 0, idle: 0, waiting: 0 });
+    expect(await lastValueFrom(client.stats$, { defaultValue: 'completed' })).toBe('completed');
     await eventually(async () => (await backends(cluster(), 'rxpg-close')).length === 0);
   });
 

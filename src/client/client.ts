@@ -34,7 +34,7 @@ export class Client {
   private readonly pool: Pool;
   private readonly listener: Listener;
 
-  /** The pool's figures, now and whenever they change. */
+  /** The pool's figures, now and whenever they change; completes once the client is closed. */
   readonly stats$: Observable<PoolStats>;
   /** Losses and recoveries of the LISTEN connection: see {@link ListenEvent}. */
   readonly listenEvents$: Observable<ListenEvent>;

@@ -145,6 +145,8 @@ export class Pool implements SlotEvents {
       for (const slot of this.idle.splice(0)) this.discard(slot);
       if (this.slots.size === 0) {
         this.state = 'closed';
+        this.statsSubject.next(this.figures());
+        this.statsSubject.complete();
         this.resolveDrained();
       }
     }
