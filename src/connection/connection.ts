@@ -1,5 +1,5 @@
 import { serialize } from 'pg-protocol';
-import { Observable, Subject } from 'rxjs';
+import { Observable, Subject, Subscription, type ObservableInput } from 'rxjs';
 import type { Session } from '../connect/session';
 import { ErrorCode, RxpgError, type ServerMessageFields } from '../errors';
 import type { MessageHandler } from '../protocol/message-stream';
@@ -8,6 +8,8 @@ import type { Row } from '../query/columns';
 import { CopyIn } from '../query/copy-in';
 import { CopyOut } from '../query/copy-out';
 import type { CopySource } from '../query/copy-source';
+import { asyncRows } from '../query/async-rows';
+import { CursorQuery, DEFAULT_BATCH_SIZE, type CursorOptions } from '../query/cursor-query';
 import { ExtendedQuery } from '../query/extended-query';
 import { SimpleQuery, type QueryOptions } from '../query/simple-query';
 import { StatementCache } from '../query/statement-cache';
@@ -40,17 +42,32 @@ export interface ConnectionOptions {
    * unnamed statements, as poolers in transaction mode (PgBouncer) need.
    */
   readonly statementCacheSize?: number;
+  /**
+   * How many requests may be written before the first one's ReadyForQuery
+   * (default 4), so that small queries are not each a round trip. 1 turns
+   * pipelining off.
+   */
+  readonly pipelineDepth?: number;
+  /**
+   * Milliseconds an abandoned request may take to reach ReadyForQuery after
+   * it was cancelled (default 10,000); a server that does not finish by then
+   * costs the connection, which is destroyed rather than left hanging.
+   */
+  readonly cancelTimeout?: number;
 }
 
 const DEFAULT_STATEMENT_CACHE_SIZE = 100;
+const DEFAULT_PIPELINE_DEPTH = 4;
+const DEFAULT_CANCEL_TIMEOUT_MS = 10_000;
 
 /** The value of client_encoding that rxpg's decoding relies on. */
 const CLIENT_ENCODING = 'UTF8';
 
 /**
- * One open connection to a server. Requests run one at a time in the order
- * they were subscribed; server-initiated messages (notices, notifications,
- * parameter changes) are routed to their own observables.
+ * One open connection to a server. Requests run in the order they were
+ * subscribed, several written ahead of the first one's reply (pipelining);
+ * server-initiated messages (notices, notifications, parameter changes) are
+ * routed to their own observables.
  *
  * Obtain one with {@link connect}.
  *
@@ -63,8 +80,18 @@ export class Connection {
   private state: ConnectionState = 'ready';
   /** Requests subscribed but not yet written. */
   private readonly queue: Request[] = [];
-  /** The request on the wire, whose replies are arriving. */
-  private current: Request | undefined;
+  /** Requests written, oldest first; replies belong to the first until its ReadyForQuery. */
+  private readonly inFlight: Request[] = [];
+  /** True once the first request in flight received a row: nothing is pipelined behind it. */
+  private headStreaming = false;
+  /** Requests whose subscriber left while they were on the wire: their replies are drained. */
+  private readonly abandoned = new WeakSet<Request>();
+  /** A CancelRequest whose socket the server has not closed yet: nothing new is written. */
+  private cancelling: Subscription | undefined;
+  /** Destroys the connection if an abandoned request does not reach ReadyForQuery in time. */
+  private abandonTimer: NodeJS.Timeout | undefined;
+  /** A write of queued requests is scheduled for the end of the current job. */
+  private writeScheduled = false;
   private status: TransactionStatus;
   private readonly notices = new Subject<ServerMessageFields>();
   private readonly notifications = new Subject<Notification>();
@@ -87,6 +114,7 @@ export class Connection {
   constructor(
     private readonly session: Session,
     private readonly options: ConnectionOptions = {},
+    private readonly cancelRequest?: () => Observable<void>,
   ) {
     this.status = session.status;
     const cacheSize = options.statementCacheSize ?? DEFAULT_STATEMENT_CACHE_SIZE;
@@ -128,8 +156,7 @@ export class Connection {
    */
   query<T = Row>(sql: string, options: QueryOptions = {}): Observable<T> {
     return this.request<T>(
-      (subscriber) =>
-        new SimpleQuery<T>(sql, subscriber, { ...this.options.types, ...options.types }),
+      (subscriber) => new SimpleQuery<T>(sql, subscriber, this.typesFor(options)),
     );
   }
 
@@ -148,13 +175,7 @@ export class Connection {
   ): Observable<T> {
     return this.request<T>(
       (subscriber) =>
-        new ExtendedQuery<T>(
-          sql,
-          params,
-          subscriber,
-          { ...this.options.types, ...options.types },
-          this.statements,
-        ),
+        new ExtendedQuery<T>(sql, params, subscriber, this.typesFor(options), this.statements),
     );
   }
 
@@ -185,6 +206,60 @@ export class Connection {
     );
   }
 
+  /**
+   * Reads a result in batches with bounded memory, however slow the consumer:
+   * `work` gets each batch of rows and returns an Observable (or Promise); the
+   * next batch is fetched from the server only once that completes. What
+   * `work` emits is emitted here. Unsubscribing, or an error in `work`, closes
+   * the read on the server. This is the way to write a slow consumer.
+   *
+   * @example
+   * conn.cursor('select * from events', [], (rows) => saveAll(rows), { batchSize: 500 })
+   *   .subscribe({ complete: () => console.log('all saved') });
+   */
+  cursor<T = Row, R = never>(
+    sql: string,
+    params: readonly unknown[],
+    work: (rows: T[]) => ObservableInput<R>,
+    options: CursorOptions = {},
+  ): Observable<R> {
+    return this.request<R>(
+      (subscriber) =>
+        new CursorQuery<T, R>(
+          sql,
+          params,
+          subscriber,
+          work,
+          (bytes) => this.session.stream.write(bytes),
+          this.typesFor(options),
+          options.batchSize ?? DEFAULT_BATCH_SIZE,
+        ),
+    );
+  }
+
+  /**
+   * The rows of a query as an AsyncIterable, for code outside RxJS: fetched in
+   * batches like {@link cursor}, the next one only when the loop has taken the
+   * current one. Breaking out of the loop closes the read.
+   *
+   * @example
+   * for await (const row of conn.iterate('select * from events')) await handle(row);
+   */
+  iterate<T = Row>(
+    sql: string,
+    params: readonly unknown[] = [],
+    options: CursorOptions = {},
+  ): AsyncIterable<T> {
+    return asyncRows<T>((work) => this.cursor<T, never>(sql, params, work, options));
+  }
+
+  /** The parsers of a query: the connection's, overridden by the query's; undefined when neither. */
+  private typesFor(options: QueryOptions): TypeParsers | undefined {
+    const own = this.options.types;
+    if (options.types === undefined) return own;
+    return own === undefined ? options.types : { ...own, ...options.types };
+  }
+
   /** Sends Terminate and closes the socket; queued requests fail. */
   close(): void {
     if (this.state === 'closing' || this.state === 'closed') return;
@@ -206,22 +281,88 @@ export class Connection {
       }
       const request = build(subscriber);
       this.queue.push(request);
-      this.next();
+      this.scheduleWrite();
       return () => this.withdraw(request);
     });
   }
 
-  /** A request whose subscriber left: dropped if still queued; otherwise its replies are discarded. */
-  private withdraw(request: Request): void {
-    const index = this.queue.indexOf(request);
-    if (index >= 0) this.queue.splice(index, 1);
-    // TODO(#5): cancel a running request on the server instead of draining it.
+  /**
+   * Writes queued requests at the end of the current job, not at once: a
+   * query subscribed in the same job as another one's unsubscription (`take`
+   * followed by the next query) must not be pipelined behind the abandoned
+   * one, which could then no longer be cancelled safely.
+   */
+  private scheduleWrite(): void {
+    if (this.writeScheduled) return;
+    this.writeScheduled = true;
+    queueMicrotask(() => {
+      this.writeScheduled = false;
+      this.next();
+    });
   }
 
+  /**
+   * A request whose subscriber left. Still queued: dropped, never sent. On the
+   * wire and alone there: cancelled on the server (CancelRequest on a new
+   * socket) and drained to ReadyForQuery; nothing new is written until the
+   * server closed the cancel socket, so the cancel cannot hit the next query.
+   * On the wire with pipelined requests behind it: drained only, since a
+   * cancel could hit one of those instead. Either way, a request that does
+   * not reach ReadyForQuery within `cancelTimeout` costs the connection.
+   */
+  private withdraw(request: Request): void {
+    const index = this.queue.indexOf(request);
+    if (index >= 0) {
+      this.queue.splice(index, 1);
+      return;
+    }
+    if (!this.inFlight.includes(request) || this.abandoned.has(request)) return;
+    this.abandoned.add(request);
+    if (request.abandonment === 'self') return;
+    if (this.inFlight.length === 1) this.cancel();
+    this.abandonTimer ??= setTimeout(() => {
+      this.session.stream.fail(
+        new RxpgError(
+          ErrorCode.Timeout,
+          'an abandoned query did not end in time; the connection was closed',
+          { hint: 'raise cancelTimeout if the server is slow to cancel' },
+        ),
+      );
+    }, this.options.cancelTimeout ?? DEFAULT_CANCEL_TIMEOUT_MS);
+    this.abandonTimer.unref();
+  }
+
+  private cancel(): void {
+    const cancelRequest = this.cancelRequest;
+    if (cancelRequest === undefined || this.cancelling !== undefined) return;
+    const finished = (): void => {
+      this.cancelling = undefined;
+      this.next();
+    };
+    const cancelling = new Subscription();
+    this.cancelling = cancelling;
+    cancelling.add(cancelRequest().subscribe({ complete: finished, error: finished }));
+  }
+
+  /** Writes queued requests while the pipeline has room. */
   private next(): void {
-    while (this.state === 'ready') {
-      const request = this.queue.shift();
+    const depth = Math.max(1, this.options.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH);
+    while (
+      (this.state === 'ready' || this.state === 'busy') &&
+      this.cancelling === undefined &&
+      this.inFlight.length < depth
+    ) {
+      const request = this.queue[0];
       if (request === undefined) return;
+      const last = this.inFlight[this.inFlight.length - 1];
+      if (last !== undefined) {
+        // An exclusive request (a cursor, COPY) shares the wire with nothing; a request
+        // already streaming rows gains nothing from company and would lose its cancel.
+        if (last.exclusive === true || request.exclusive === true || this.headStreaming) return;
+        // Nothing is written behind a request being drained: it may still be cancelled.
+        if (this.abandoned.has(last)) return;
+      }
+      this.queue.shift();
       let payload: Buffer;
       try {
         payload = request.start();
@@ -230,7 +371,7 @@ export class Connection {
         request.failed(error instanceof Error ? error : new Error(String(error)));
         continue;
       }
-      this.current = request;
+      this.inFlight.push(request);
       this.state = 'busy';
       this.session.stream.write(payload);
     }
@@ -238,8 +379,10 @@ export class Connection {
 
   private readonly handler: MessageHandler = {
     row: (buffer, start, end) => {
-      if (this.current === undefined) throw unexpected('data row');
-      this.current.row(buffer, start, end);
+      const request = this.inFlight[0];
+      if (request === undefined) throw unexpected('data row');
+      this.headStreaming = true;
+      request.row(buffer, start, end);
     },
     message: (message) => this.route(message),
     failed: (error) => this.end(error),
@@ -260,26 +403,35 @@ export class Connection {
       case 'parameterStatus':
         this.parameterChanged(message.parameter, message.value);
         return;
-      case 'readyForQuery': {
-        const request = this.current;
-        if (request === undefined) throw unexpected('ReadyForQuery');
-        this.status = message.status;
-        this.current = undefined;
-        this.state = 'ready';
-        if (request.done(message.status) === true) this.queue.unshift(request);
-        this.next();
-        return;
-      }
+      case 'readyForQuery':
+        return this.finish(message.status);
       default: {
-        if (this.current === undefined) {
+        const request = this.inFlight[0];
+        if (request === undefined) {
           // An error with no request is the server ending the session (e.g. terminated backend).
           if (message.name === 'error') return this.serverError(message.fields);
           throw unexpected(message.name);
         }
-        const reply = this.current.message(message);
+        const reply = request.message(message);
         if (reply !== undefined) this.session.stream.write(reply);
       }
     }
+  }
+
+  /** ReadyForQuery: the first request in flight is over. */
+  private finish(status: TransactionStatus): void {
+    const request = this.inFlight.shift();
+    if (request === undefined) throw unexpected('ReadyForQuery');
+    this.status = status;
+    this.headStreaming = false;
+    if (this.abandonTimer !== undefined && !this.inFlight.some((r) => this.abandoned.has(r))) {
+      clearTimeout(this.abandonTimer);
+      this.abandonTimer = undefined;
+    }
+    if (this.inFlight.length === 0) this.state = 'ready';
+    const again = request.done(status) === true && !this.abandoned.has(request);
+    if (again) this.queue.unshift(request);
+    this.next();
   }
 
   private parameterChanged(name: string, value: string): void {
@@ -312,10 +464,13 @@ export class Connection {
   private end(error: RxpgError | undefined): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    clearTimeout(this.abandonTimer);
+    this.cancelling?.unsubscribe();
+    this.cancelling = undefined;
     const failure =
       error ?? new RxpgError(ErrorCode.ConnectionUnusable, 'the connection was closed');
-    const pending = this.current === undefined ? this.queue : [this.current, ...this.queue];
-    this.current = undefined;
+    const pending = [...this.inFlight, ...this.queue];
+    this.inFlight.length = 0;
     this.queue.length = 0;
     for (const request of pending) request.failed(failure);
     this.ended.next(error);

@@ -7,6 +7,13 @@ import type { BackendMessage, TransactionStatus } from '../protocol/messages';
  * @internal
  */
 export interface Request {
+  /** True for requests that must have the wire to themselves (cursors, COPY): no pipelining. */
+  readonly exclusive?: boolean;
+  /**
+   * What to do when the subscriber leaves mid-request: `cancel` (the default)
+   * sends a CancelRequest; `self` means the request ends itself (CopyFail).
+   */
+  readonly abandonment?: 'cancel' | 'self';
   /** The bytes to write, built when the request's turn comes (a statement cache may have changed). */
   start(): Buffer;
   /** A DataRow body at `buffer[start, end)`. */

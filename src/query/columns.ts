@@ -57,11 +57,35 @@ export function uniqueNames(names: readonly string[]): string[] {
   });
 }
 
+/** Decoders for the built-in parsers, by column names and types; bounded, cleared when full. */
+const sharedDecoders = new Map<string, RowDecoder>();
+const MAX_SHARED_DECODERS = 1000;
+
 /**
- * The decoder of one result's rows, built once per RowDescription: the per-row
- * path is a function generated for these columns, with their parsers bound.
+ * The decoder of one result's rows: the per-row path is a function generated
+ * for these columns, with their parsers bound. Generating costs far more than
+ * a row, so decoders for the built-in parsers are shared by every result with
+ * the same columns ({@link RowDecoder.for}).
  */
 export class RowDecoder {
+  /** The decoder for `fields`: shared when no parser is overridden, else made for the caller. */
+  static for(
+    fields: readonly FieldDescription[],
+    overrides?: TypeParsers,
+    mode: RowMode = 'object',
+  ): RowDecoder {
+    if (overrides !== undefined) return new RowDecoder(fields, overrides, mode);
+    let key = mode;
+    for (const f of fields) key += `\0${f.name}\0${f.typeId}\0${f.tableId}\0${f.columnId}`;
+    let decoder = sharedDecoders.get(key);
+    if (decoder === undefined) {
+      if (sharedDecoders.size >= MAX_SHARED_DECODERS) sharedDecoders.clear();
+      decoder = new RowDecoder(fields, undefined, mode);
+      sharedDecoders.set(key, decoder);
+    }
+    return decoder;
+  }
+
   readonly columns: readonly Column[];
   private readonly compiled: CompiledDecoder;
 

@@ -28,6 +28,8 @@ type Phase = 'waiting' | 'copying' | 'ended';
  * @internal
  */
 export class CopyIn implements Request, ChunkSink {
+  readonly exclusive = true;
+  readonly abandonment = 'self';
   private phase: Phase = 'waiting';
   private readonly writer: CopyWriter;
   /** Stops reading the source, while it is read. */

@@ -12,6 +12,7 @@ import type { BackendMessage } from '../protocol/messages';
  * @internal
  */
 export class CopyOut implements Request {
+  readonly exclusive = true;
   /** The first failure; reported at ReadyForQuery. */
   private error: Error | undefined;
 

@@ -53,10 +53,19 @@ export class ExtendedQuery<T> implements Request {
     const cache = this.cache;
     if (cache === undefined) return this.unnamed(values);
 
-    const closing = cache.takeClosing().map((name) => serialize.close({ type: 'S', name }));
+    // Evicted statements are closed ahead of this request's own messages.
+    const closing = (): Buffer[] =>
+      cache.takeClosing().map((name) => serialize.close({ type: 'S', name }));
     const cached = cache.get(this.sql);
-    if (cached?.fields !== undefined && cached.parameterCount !== undefined) {
-      if (cached.parameterCount !== values.length) {
+    if (
+      cached !== undefined &&
+      (cached.fields === undefined || cached.parameterCount === undefined)
+    ) {
+      // Prepared by a request still in flight (pipelining): run unnamed rather than race it.
+      return Buffer.concat([...closing(), this.unnamed(values)]);
+    }
+    if (cached !== undefined) {
+      if (cached.fields === undefined || cached.parameterCount !== values.length) {
         throw new RxpgError(
           ErrorCode.InvalidParameter,
           `statement takes ${cached.parameterCount} parameters but ${values.length} were given`,
@@ -64,14 +73,14 @@ export class ExtendedQuery<T> implements Request {
       }
       this.statement = cached;
       this.reused = true;
-      this.decoder = new RowDecoder(cached.fields, this.types);
-      return Buffer.concat([...closing, ...this.execute(cached.name, values)]);
+      this.decoder = RowDecoder.for(cached.fields, this.types);
+      return Buffer.concat([...closing(), ...this.execute(cached.name, values)]);
     }
     const statement = cache.add(this.sql);
     this.statement = statement;
     this.reused = false;
     return Buffer.concat([
-      ...closing,
+      ...closing(),
       serialize.parse({ name: statement.name, text: this.sql }),
       serialize.describe({ type: 'S', name: statement.name }),
       ...this.execute(statement.name, values),
@@ -117,7 +126,7 @@ export class ExtendedQuery<T> implements Request {
         return undefined;
       case 'rowDescription':
         if (this.statement !== undefined) this.statement.fields = message.fields;
-        this.decoder = new RowDecoder(message.fields, this.types);
+        this.decoder = RowDecoder.for(message.fields, this.types);
         return undefined;
       case 'noData':
         if (this.statement !== undefined) this.statement.fields = [];

@@ -53,7 +53,7 @@ export class SimpleQuery<T> implements Request {
   message(message: BackendMessage): Buffer | undefined {
     switch (message.name) {
       case 'rowDescription':
-        this.decoder = new RowDecoder(message.fields, this.types);
+        this.decoder = RowDecoder.for(message.fields, this.types);
         return undefined;
       case 'commandComplete':
       case 'emptyQuery':
