@@ -1,6 +1,8 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { defer, Observable, switchMap } from 'rxjs';
+import { sendCancelRequest } from '../connect/cancel-request';
 import { establish } from '../connect/establish';
+import { tlsMaterial } from '../connect/tls-material';
 import { parseConfig, type ConnectionParameters } from '../config';
 import { lookupPasswordFor } from '../config/pgpass';
 import type { ConnectConfig, HostTarget } from '../config/types';
@@ -52,7 +54,19 @@ export function connect(
       switchMap(
         (session) =>
           new Observable<Connection>((subscriber) => {
-            const connection = new Connection(session, options);
+            const key = session.backendKey;
+            const cancel =
+              key === undefined
+                ? undefined
+                : () =>
+                    sendCancelRequest({
+                      config: resolved,
+                      target: session.target,
+                      key,
+                      encrypted: session.encrypted,
+                      material: tlsMaterial(options.tls),
+                    });
+            const connection = new Connection(session, options, cancel);
             const ended = connection.ended$.subscribe((error) =>
               error === undefined ? subscriber.complete() : subscriber.error(error),
             );
