@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import { Observable, of, switchMap, throwError } from 'rxjs';
+import { Observable, of, switchMap, take, throwError } from 'rxjs';
 import type { ConnectConfig, HostTarget } from '../config/types';
 import { ErrorCode, RxpgError } from '../errors';
 import { CANCEL_REQUEST_CODE } from '../protocol/codes';
@@ -60,6 +60,8 @@ export function sendCancelRequest(cancel: CancelTarget): Observable<void> {
       );
     }),
     switchMap((stream) => untilClosed(stream, cancelRequestMessage(cancel.key))),
+    // The socket steps never complete on their own; the server's close is the end.
+    take(1),
   );
 }
 
