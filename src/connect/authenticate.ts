@@ -30,8 +30,6 @@ export class Authenticator {
   private scram: ScramSession | undefined;
   /** Whether the server asked for anything before AuthenticationOk. */
   private asked = false;
-  /** Whether SCRAM was run with channel binding (SCRAM-SHA-256-PLUS). */
-  private bound = false;
 
   constructor(
     private readonly config: ConnectConfig,
@@ -104,7 +102,6 @@ export class Authenticator {
       clientSupportsBinding: this.transport.encrypted && channelBinding !== 'disable',
       maxIterations: this.maxIterations,
     });
-    this.bound = usePlus;
     return serialize.sendSASLInitialResponseMessage(
       usePlus ? SCRAM_PLUS : SCRAM,
       this.scram.clientFirstMessage(),
@@ -125,7 +122,8 @@ export class Authenticator {
       );
     }
     if (!this.asked) this.allow('none', 'no authentication');
-    if (this.config.channelBinding === 'require' && !this.bound) {
+    // Bound only if the -PLUS exchange completed: the server proved it saw our TLS certificate.
+    if (this.config.channelBinding === 'require' && this.scram?.channelBound !== true) {
       throw refused(
         'channel binding required, but server authenticated client without channel binding',
       );
