@@ -72,13 +72,17 @@ export class Pool implements SlotEvents {
       }
       /** The acquire timeout, while waiting. */
       let timer: NodeJS.Timeout | undefined;
+      /** Set once granted or failed: the waiter has left the queue, nothing to withdraw. */
+      let settled = false;
       const waiter: Waiter = {
         grant: (lease) => {
+          settled = true;
           clearTimeout(timer);
           subscriber.next(lease);
           subscriber.complete();
         },
         fail: (error) => {
+          settled = true;
           clearTimeout(timer);
           subscriber.error(error);
         },
@@ -91,7 +95,8 @@ export class Pool implements SlotEvents {
       this.dispatch();
       return () => {
         clearTimeout(timer);
-        this.withdraw(waiter);
+        // A settled waiter is out of the queue already; searching it would cost O(waiters).
+        if (!settled) this.withdraw(waiter);
       };
     });
   }

@@ -344,8 +344,16 @@ export class Connection {
     cancelling.add(cancelRequest().subscribe({ complete: finished, error: finished }));
   }
 
-  /** Writes queued requests while the pipeline has room. */
+  /** Writes queued requests while the pipeline has room, in one write to the socket. */
   private next(): void {
+    const payloads: Buffer[] = [];
+    this.take(payloads);
+    if (payloads.length === 1) this.session.stream.write(payloads[0]);
+    else if (payloads.length > 1) this.session.stream.write(Buffer.concat(payloads));
+  }
+
+  /** Moves queued requests into flight while the pipeline has room, collecting their bytes. */
+  private take(payloads: Buffer[]): void {
     const depth = Math.max(1, this.options.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH);
     while (
       (this.state === 'ready' || this.state === 'busy') &&
@@ -373,7 +381,7 @@ export class Connection {
       }
       this.inFlight.push(request);
       this.state = 'busy';
-      this.session.stream.write(payload);
+      payloads.push(payload);
     }
   }
 

@@ -47,6 +47,23 @@ export class MessageDecoder {
         break;
       case BackendCode.CopyBothResponse:
         throw violation('CopyBothResponse (replication) is not supported');
+      // The replies every small query gets: read here, sparing a copy and a parser call each.
+      case BackendCode.ParseComplete:
+        return empty(body, PARSE_COMPLETE);
+      case BackendCode.BindComplete:
+        return empty(body, BIND_COMPLETE);
+      case BackendCode.CloseComplete:
+        return empty(body, CLOSE_COMPLETE);
+      case BackendCode.NoData:
+        return empty(body, NO_DATA);
+      case BackendCode.PortalSuspended:
+        return empty(body, PORTAL_SUSPENDED);
+      case BackendCode.EmptyQueryResponse:
+        return empty(body, EMPTY_QUERY);
+      case BackendCode.ReadyForQuery:
+        return readyForQuery(body);
+      case BackendCode.CommandComplete:
+        return commandComplete(body);
     }
     if (!KNOWN_CODES.has(code)) {
       throw violation(`unknown message type 0x${code.toString(16)}`);
@@ -95,6 +112,38 @@ const KNOWN_CODES = new Set<number>([
   BackendCode.ReadyForQuery,
   BackendCode.RowDescription,
 ]);
+
+const PARSE_COMPLETE: BackendMessage = { name: 'parseComplete' };
+const BIND_COMPLETE: BackendMessage = { name: 'bindComplete' };
+const CLOSE_COMPLETE: BackendMessage = { name: 'closeComplete' };
+const NO_DATA: BackendMessage = { name: 'noData' };
+const PORTAL_SUSPENDED: BackendMessage = { name: 'portalSuspended' };
+const EMPTY_QUERY: BackendMessage = { name: 'emptyQuery' };
+const READY: Readonly<Record<string, BackendMessage>> = {
+  I: { name: 'readyForQuery', status: 'I' },
+  T: { name: 'readyForQuery', status: 'T' },
+  E: { name: 'readyForQuery', status: 'E' },
+};
+
+/** A message that has no body. */
+function empty(body: Buffer, message: BackendMessage): BackendMessage {
+  if (body.length !== 0) throw violation(`${message.name} with a body`);
+  return message;
+}
+
+/** ReadyForQuery: one status byte, 'I', 'T' or 'E'. */
+function readyForQuery(body: Buffer): BackendMessage {
+  const message = body.length === 1 ? READY[String.fromCharCode(body[0])] : undefined;
+  if (message === undefined) throw violation('malformed ReadyForQuery');
+  return message;
+}
+
+/** CommandComplete: the command tag, a NUL-terminated string. */
+function commandComplete(body: Buffer): BackendMessage {
+  if (body.length === 0 || body[body.length - 1] !== 0)
+    throw violation('malformed CommandComplete');
+  return { name: 'commandComplete', tag: body.toString('utf8', 0, body.length - 1) };
+}
 
 function violation(message: string): RxpgError {
   return new RxpgError(ErrorCode.ProtocolViolation, message);
