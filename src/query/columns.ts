@@ -1,5 +1,6 @@
 import type { FieldDescription } from '../protocol/messages';
 import { compileRowDecoder, type ColumnReader, type CompiledDecoder } from './compile-row';
+import { readTimestamp, readTimestamptz } from './read-timestamp';
 import { TypeOid } from './type-oids';
 import { parserFor, type TypeParsers } from './types';
 
@@ -9,6 +10,8 @@ const BYTE_READERS: ReadonlyMap<number, ColumnReader> = new Map<number, ColumnRe
   [TypeOid.int4, 'integer'],
   [TypeOid.oid, 'integer'],
   [TypeOid.bool, 'boolean'],
+  [TypeOid.timestamptz, { fromBytes: readTimestamptz }],
+  [TypeOid.timestamp, { fromBytes: readTimestamp }],
 ]);
 
 function readerFor(oid: number, overrides: TypeParsers | undefined): ColumnReader {

@@ -7,7 +7,12 @@ import type { TextParser } from './types';
  * parser, if any), or read straight from the bytes for the commonest types,
  * sparing a string per value.
  */
-export type ColumnReader = TextParser | 'integer' | 'boolean' | undefined;
+export type ColumnReader = TextParser | ByteReader | 'integer' | 'boolean' | undefined;
+
+/** A reader of a value straight from the bytes `b[start, end)`. */
+export interface ByteReader {
+  readonly fromBytes: (b: Buffer, start: number, end: number) => unknown;
+}
 
 /** Decodes one DataRow body, `buffer[start, end)`, into a row. */
 export type CompiledDecoder = (buffer: Buffer, start: number, end: number) => unknown;
@@ -70,7 +75,9 @@ export function compileRowDecoder(
           ? 'b[(o += l) - l] === 0x74' // 't'
           : reader === undefined
             ? text
-            : `p${i}(${text})`;
+            : typeof reader === 'object'
+              ? `p${i}(b, o, o += l)`
+              : `p${i}(${text})`;
     lines.push(
       `  if (o + 4 > end) throw mismatch();`,
       `  l = (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]; o += 4;`,
@@ -94,5 +101,6 @@ export function compileRowDecoder(
     ...parserNames,
     lines.join('\n'),
   ) as (...args: unknown[]) => CompiledDecoder;
-  return factory(utf8Slice, mismatch, readInteger, ...readers);
+  const functions = readers.map((r) => (typeof r === 'object' ? r.fromBytes : r));
+  return factory(utf8Slice, mismatch, readInteger, ...functions);
 }
