@@ -2,7 +2,9 @@ import { map, type Observable, type ObservableInput } from 'rxjs';
 import { parseConfig, type ConnectionParameters } from '../config';
 import type { Notification } from '../connection/connection';
 import type { Row } from '../query/columns';
+import { asyncRows } from '../query/async-rows';
 import type { CopySource } from '../query/copy-source';
+import type { CursorOptions } from '../query/cursor-query';
 import type { QueryOptions } from '../query/simple-query';
 import { poolOptions, type ClientOptions } from './client-options';
 import { withConnection } from './lease';
@@ -70,7 +72,40 @@ export class Client {
     return withConnection(this.pool, (connection) => connection.query<T>(sql, options));
   }
 
-  // TODO(#5): offer the bounded-memory cursor and `iterate` of Connection here, on a lease.
+  /**
+   * Reads a result in batches on a pooled connection, with bounded memory
+   * however slow `work` is: the next batch is fetched only once the
+   * Observable (or Promise) `work` returned for the previous one completed.
+   * See `Connection.cursor`.
+   *
+   * @example
+   * client.cursor('select * from events', [], (rows) => saveAll(rows), { batchSize: 500 }).subscribe();
+   */
+  cursor<T = Row, R = never>(
+    sql: string,
+    params: readonly unknown[],
+    work: (rows: T[]) => ObservableInput<R>,
+    options?: CursorOptions,
+  ): Observable<R> {
+    return withConnection(this.pool, (connection) =>
+      connection.cursor<T, R>(sql, params, work, options),
+    );
+  }
+
+  /**
+   * The rows of a query as an AsyncIterable, read in batches on a pooled
+   * connection like {@link cursor}; leaving the loop early closes the read.
+   *
+   * @example
+   * for await (const row of client.iterate('select * from events')) await handle(row);
+   */
+  iterate<T = Row>(
+    sql: string,
+    params: readonly unknown[] = [],
+    options?: CursorOptions,
+  ): AsyncIterable<T> {
+    return asyncRows<T>((work) => this.cursor<T, never>(sql, params, work, options));
+  }
 
   /**
    * Runs one statement with bound parameters (extended protocol) on a pooled
