@@ -1,7 +1,7 @@
 /**
- * `npm run bench -- --profile`: runs the rxpg streaming child under `node --cpu-prof` and
- * summarises where its time goes, by function (self time) and by file, with compiled
- * positions mapped back to the TypeScript sources.
+ * `npm run bench -- --profile`: runs rxpg's children (streaming, pool, connect) under
+ * `node --cpu-prof` and summarises where their time goes, by function (self time) and by
+ * file, with compiled positions mapped back to the TypeScript sources.
  */
 import { readdir, readFile, mkdtemp, rm } from 'node:fs/promises';
 import { SourceMap } from 'node:module';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 import { runChild } from './runner';
 import type { RunningBench } from './server';
-import type { Sizes } from './shared';
+import type { RunResult, Scenario, Sizes } from './shared';
 import { decimal } from './stats';
 
 /** Sampling period in microseconds (Node's default is 1000). */
@@ -35,23 +35,42 @@ interface CpuProfile {
   readonly timeDeltas: readonly number[];
 }
 
-/** The streaming clients profiled, each in its own run. */
-const PROFILED = ['rxpg query', 'rxpg executeStatement'];
+/** The rxpg runs profiled, each in its own child. */
+const PROFILED: readonly (readonly [Scenario, string])[] = [
+  ['stream', 'rxpg query'],
+  ['stream', 'rxpg executeStatement'],
+  ['pool', 'rxpg Client'],
+  ['pool', 'rxpg connections, round-robin'],
+  ['connect', 'rxpg'],
+];
 
-export async function profileStreaming(
+export async function profileRxpg(
   bench: RunningBench,
   sizes: Sizes,
   root: string,
 ): Promise<string[]> {
   const lines: string[] = [];
-  for (const client of PROFILED) lines.push(...(await profileOne(bench, sizes, root, client)), '');
+  for (const [scenario, client] of PROFILED) {
+    lines.push(...(await profileOne(bench, sizes, root, scenario, client)), '');
+  }
   return lines;
+}
+
+function figure(scenario: Scenario, sizes: Sizes, result: RunResult): string {
+  const rate = Math.round((result.count ?? 0) / (result.seconds ?? NaN)).toLocaleString('en-US');
+  const count = (n: number) => n.toLocaleString('en-US');
+  if (scenario === 'stream') return `${count(sizes.streamRows)} rows at ${rate} rows/s`;
+  if (scenario === 'pool') return `${count(sizes.poolQueries)} queries at ${rate} queries/s`;
+  const samples = [...(result.samplesMs ?? [])].sort((a, b) => a - b);
+  const median = samples[Math.floor(samples.length / 2)] ?? NaN;
+  return `${count(sizes.connects)} connections, median ${decimal(median)} ms`;
 }
 
 async function profileOne(
   bench: RunningBench,
   sizes: Sizes,
   root: string,
+  scenario: Scenario,
   client: string,
 ): Promise<string[]> {
   const folder = await mkdtemp(join(tmpdir(), 'rxpg-bench-prof-'));
@@ -61,15 +80,14 @@ async function profileOne(
       `--cpu-prof-dir=${folder}`,
       `--cpu-prof-interval=${INTERVAL_US}`,
     ];
-    const job = { scenario: 'stream' as const, client, server: bench.server, sizes };
+    const job = { scenario, client, server: bench.server, sizes };
     const result = await runChild(job, { execArgv, timeoutMs: 120_000 });
     if (!result.ok) throw new Error(`profiled run failed: ${result.error}`);
     const [file] = (await readdir(folder)).filter((f) => f.endsWith('.cpuprofile'));
     const profile = JSON.parse(await readFile(join(folder, file), 'utf8')) as CpuProfile;
-    const rate = Math.round((result.count ?? 0) / (result.seconds ?? NaN));
     return [
-      `## ${client}: ${sizes.streamRows.toLocaleString('en-US')} rows at ` +
-        `${rate.toLocaleString('en-US')} rows/s under the profiler (sampling every ${INTERVAL_US} µs)`,
+      `## ${scenario}, ${client}: ${figure(scenario, sizes, result)} under the profiler ` +
+        `(sampling every ${INTERVAL_US} µs)`,
       '',
       ...(await summarise(profile, root, result.windowUs)),
     ];
@@ -127,8 +145,8 @@ async function summarise(
       .map(([key, ms]) => `| ${key} | ${Math.round(ms)} | ${decimal((100 * ms) / busy)} |`),
   ];
   const scope = inWindow
-    ? 'the query only, from its start to its last row'
-    : 'the whole process: start, connect and query';
+    ? 'the timed part only (the query, or the 20,000 queries)'
+    : 'the whole process, module loading included';
   return [
     `Samples of ${scope}. Busy ${Math.round(busy)} ms; idle (waiting for the socket) ` +
       `${Math.round(idle)} ms. Percentages are of busy time.`,

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: starts a throwaway PostgreSQL, runs every client of every scenario in
  * fresh processes, alternating, and prints one table of medians, ratios and the targets of
- * issue #5. `npm run bench -- --profile` profiles rxpg's streaming instead (see profile.ts).
+ * issue #5. `npm run bench -- --profile` profiles rxpg's children instead (see profile.ts).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { clientsOf, PSQL_CLIENTS } from './clients';
 import { checksumDifference, expectedChecksum } from './consumer';
 import { readKnobs, type Knobs } from './knobs';
-import { profileStreaming } from './profile';
+import { profileRxpg } from './profile';
 import { psqlAvailable, psqlVersion, runPsql, PSQL } from './psql';
 import { tableLines, type Measurement } from './report';
 import { runChild } from './runner';
@@ -146,8 +146,8 @@ async function main(): Promise<void> {
   try {
     if (process.argv.includes('--profile')) {
       const date = new Date().toISOString();
-      const summary = [`# rxpg streaming profile, ${date}`, '', `rxpg: ${revision()}`, ''];
-      summary.push(...(await profileStreaming(bench, knobs.sizes, ROOT)));
+      const summary = [`# rxpg profile, ${date}`, '', `rxpg: ${revision()}`, ''];
+      summary.push(...(await profileRxpg(bench, knobs.sizes, ROOT)));
       console.log(summary.join('\n'));
       await mkdir(RESULTS, { recursive: true });
       const file = `${stampOf(date)}-profile.md`;
