@@ -39,3 +39,14 @@ export type { IsolationLevel, TransactionOptions } from './client/transaction-op
 export type { ListenEvent } from './client/listen-event';
 export { escapeIdentifier, escapeLiteral } from './client/escape';
 export type { CopyChunk, CopySource } from './query/copy-source';
+export type { Result } from './query/result';
+export type { RowMode } from './query/columns';
+export type { PostgresValue } from './query/params';
+export {
+  isTransactionRollback,
+  SqlState,
+  SqlStateClass,
+  sqlStateClass,
+  sqlStateClassName,
+} from './errors-sqlstate';
+export type { CursorOptions } from './query/cursor-query';

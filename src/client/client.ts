@@ -4,6 +4,7 @@ import type { Notification } from '../connection/connection';
 import type { Row } from '../query/columns';
 import { asyncRows } from '../query/async-rows';
 import type { CopySource } from '../query/copy-source';
+import type { Result } from '../query/result';
 import type { CursorOptions } from '../query/cursor-query';
 import type { QueryOptions } from '../query/simple-query';
 import { poolOptions, type ClientOptions } from './client-options';
@@ -73,6 +74,18 @@ export class Client {
   }
 
   /**
+   * Runs `sql` like {@link query} on a pooled connection, but emits one
+   * {@link Result} per statement: command tag, row count, columns and rows.
+   *
+   * @example
+   * client.queryResults('update jobs set done = true where done = false')
+   *   .subscribe((r) => console.log(`${r.rowCount} jobs closed`));
+   */
+  queryResults<T = Row>(sql: string, options?: QueryOptions): Observable<Result<T>> {
+    return withConnection(this.pool, (connection) => connection.queryResults<T>(sql, options));
+  }
+
+  /**
    * Reads a result in batches on a pooled connection, with bounded memory
    * however slow `work` is: the next batch is fetched only once the
    * Observable (or Promise) `work` returned for the previous one completed.
@@ -121,6 +134,24 @@ export class Client {
   ): Observable<T> {
     return withConnection(this.pool, (connection) =>
       connection.executeStatement<T>(sql, params, options),
+    );
+  }
+
+  /**
+   * Runs one statement like {@link executeStatement} on a pooled connection,
+   * but emits a single {@link Result}: command tag, row count, columns and rows.
+   *
+   * @example
+   * client.executeResults('delete from carts where owner = $1', [userId])
+   *   .subscribe((r) => console.log(`${r.rowCount} carts removed`));
+   */
+  executeResults<T = Row>(
+    sql: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): Observable<Result<T>> {
+    return withConnection(this.pool, (connection) =>
+      connection.executeResults<T>(sql, params, options),
     );
   }
 

@@ -11,6 +11,8 @@ import type { CopySource } from '../query/copy-source';
 import { asyncRows } from '../query/async-rows';
 import { CursorQuery, DEFAULT_BATCH_SIZE, type CursorOptions } from '../query/cursor-query';
 import { ExtendedQuery } from '../query/extended-query';
+import { rowsOutput, resultsOutput } from '../query/query-output';
+import type { Result } from '../query/result';
 import { SimpleQuery, type QueryOptions } from '../query/simple-query';
 import { StatementCache } from '../query/statement-cache';
 import type { TypeParsers } from '../query/types';
@@ -156,7 +158,22 @@ export class Connection {
    */
   query<T = Row>(sql: string, options: QueryOptions = {}): Observable<T> {
     return this.request<T>(
-      (subscriber) => new SimpleQuery<T>(sql, subscriber, this.typesFor(options)),
+      (subscriber) => new SimpleQuery(sql, rowsOutput(subscriber), this.optionsFor(options)),
+    );
+  }
+
+  /**
+   * Runs `sql` like {@link query}, but emits one {@link Result} per statement,
+   * once it completes: its command tag, row count, columns and rows. A failing
+   * statement emits no Result; the error follows those of the statements before it.
+   *
+   * @example
+   * conn.queryResults("insert into t values (1), (2); delete from t where id = 1")
+   *   .subscribe((r) => console.log(r.command, r.rowCount)); // INSERT 2, then DELETE 1
+   */
+  queryResults<T = Row>(sql: string, options: QueryOptions = {}): Observable<Result<T>> {
+    return this.request<Result<T>>(
+      (subscriber) => new SimpleQuery(sql, resultsOutput(subscriber), this.optionsFor(options)),
     );
   }
 
@@ -175,7 +192,39 @@ export class Connection {
   ): Observable<T> {
     return this.request<T>(
       (subscriber) =>
-        new ExtendedQuery<T>(sql, params, subscriber, this.typesFor(options), this.statements),
+        new ExtendedQuery(
+          sql,
+          params,
+          rowsOutput(subscriber),
+          this.optionsFor(options),
+          this.statements,
+        ),
+    );
+  }
+
+  /**
+   * Runs one statement like {@link executeStatement}, but emits a single
+   * {@link Result} when it completes: its command tag, the rows it affected or
+   * returned, its columns and rows.
+   *
+   * @example
+   * conn.executeResults('delete from sessions where expires < $1', [new Date()])
+   *   .subscribe((r) => console.log(`${r.rowCount} sessions expired`));
+   */
+  executeResults<T = Row>(
+    sql: string,
+    params: readonly unknown[] = [],
+    options: QueryOptions = {},
+  ): Observable<Result<T>> {
+    return this.request<Result<T>>(
+      (subscriber) =>
+        new ExtendedQuery(
+          sql,
+          params,
+          resultsOutput(subscriber),
+          this.optionsFor(options),
+          this.statements,
+        ),
     );
   }
 
@@ -231,7 +280,7 @@ export class Connection {
           subscriber,
           work,
           (bytes) => this.session.stream.write(bytes),
-          this.typesFor(options),
+          this.optionsFor(options),
           options.batchSize ?? DEFAULT_BATCH_SIZE,
         ),
     );
@@ -251,6 +300,12 @@ export class Connection {
     options: CursorOptions = {},
   ): AsyncIterable<T> {
     return asyncRows<T>((work) => this.cursor<T, never>(sql, params, work, options));
+  }
+
+  /** A query's options with the connection's parsers under its own. */
+  private optionsFor<O extends QueryOptions>(options: O): O {
+    const types = this.typesFor(options);
+    return types === options.types ? options : { ...options, types };
   }
 
   /** The parsers of a query: the connection's, overridden by the query's; undefined when neither. */

@@ -1,5 +1,6 @@
 import type { FieldDescription } from '../protocol/messages';
 import { compileRowDecoder, type ColumnReader, type CompiledDecoder } from './compile-row';
+import { readBytea } from './read-bytea';
 import { readTimestamp, readTimestamptz } from './read-timestamp';
 import { TypeOid } from './type-oids';
 import { parserFor, type TypeParsers } from './types';
@@ -12,6 +13,8 @@ const BYTE_READERS: ReadonlyMap<number, ColumnReader> = new Map<number, ColumnRe
   [TypeOid.bool, 'boolean'],
   [TypeOid.timestamptz, { fromBytes: readTimestamptz }],
   [TypeOid.timestamp, { fromBytes: readTimestamp }],
+  // Hex digits are twice the bytes: a large bytea must not pass through one string.
+  [TypeOid.bytea, { fromBytes: readBytea }],
 ]);
 
 function readerFor(oid: number, overrides: TypeParsers | undefined): ColumnReader {
@@ -79,7 +82,10 @@ export class RowDecoder {
   ): RowDecoder {
     if (overrides !== undefined) return new RowDecoder(fields, overrides, mode);
     let key = mode;
-    for (const f of fields) key += `\0${f.name}\0${f.typeId}\0${f.tableId}\0${f.columnId}`;
+    // The type modifier only shows in `columns`, but they are shared too.
+    for (const f of fields) {
+      key += `\0${f.name}\0${f.typeId}\0${f.tableId}\0${f.columnId}\0${f.typeModifier}`;
+    }
     let decoder = sharedDecoders.get(key);
     if (decoder === undefined) {
       if (sharedDecoders.size >= MAX_SHARED_DECODERS) sharedDecoders.clear();

@@ -2,18 +2,15 @@ import { serialize } from 'pg-protocol';
 import { from, type ObservableInput, type Subscriber, type Subscription } from 'rxjs';
 import type { Request } from '../connection/request';
 import { DatabaseError, ErrorCode, RxpgError } from '../errors';
-import type { BackendMessage } from '../protocol/messages';
-import { RowDecoder } from './columns';
+import type { BackendMessage, FieldDescription } from '../protocol/messages';
 import { encodeParameter } from './params';
-import { decodeFailure } from './simple-query';
-import type { TypeParsers } from './types';
+import type { QueryOptions } from './query-options';
+import { RowReader } from './row-reader';
 
-/** Options of the batched, bounded-memory reads. */
-export interface CursorOptions {
+/** Options of the batched, bounded-memory reads: those of every query, and the batch size. */
+export interface CursorOptions extends QueryOptions {
   /** Rows fetched per round trip, and the most held at once (default 1,000). */
   readonly batchSize?: number;
-  /** Parsers by type OID, over the connection's own. */
-  readonly types?: TypeParsers;
 }
 
 export const DEFAULT_BATCH_SIZE = 1000;
@@ -37,7 +34,11 @@ export class CursorQuery<T, R> implements Request {
   readonly exclusive = true;
   readonly abandonment = 'self';
   private phase: Phase = 'fetching';
-  private decoder: RowDecoder | undefined;
+  private readonly reader: RowReader;
+  /** The statement's columns, from Describe; announced once Bind succeeded. */
+  private fields: readonly FieldDescription[] | undefined;
+  /** True once the columns were announced: rows are expected. */
+  private described = false;
   private batch: T[] = [];
   private error: unknown;
   private work: Subscription | undefined;
@@ -48,12 +49,13 @@ export class CursorQuery<T, R> implements Request {
     private readonly subscriber: Subscriber<R>,
     private readonly consume: (rows: T[]) => ObservableInput<R>,
     private readonly write: (bytes: Buffer) => void,
-    private readonly types: TypeParsers | undefined,
+    options: CursorOptions,
     private readonly batchSize: number,
   ) {
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new RxpgError(ErrorCode.InvalidParameter, `batchSize must be a positive integer`);
     }
+    this.reader = new RowReader(options);
     subscriber.add(() => this.abandon());
   }
 
@@ -68,18 +70,21 @@ export class CursorQuery<T, R> implements Request {
   }
 
   row(buffer: Buffer, start: number, end: number): void {
-    if (this.error !== undefined || this.decoder === undefined) return;
+    if (this.error !== undefined || !this.described) return;
     try {
-      this.batch.push(this.decoder.decode(buffer, start, end) as T);
-    } catch (cause) {
-      this.error = decodeFailure(cause);
+      this.batch.push(this.reader.decode(buffer, start, end) as T);
+    } catch (error) {
+      this.error = error;
     }
   }
 
   message(message: BackendMessage): Buffer | undefined {
     switch (message.name) {
       case 'rowDescription':
-        this.decoder = RowDecoder.for(message.fields, this.types);
+        this.fields = message.fields;
+        return undefined;
+      case 'bindComplete':
+        this.describe();
         return undefined;
       case 'portalSuspended':
         return this.handOver(false);
@@ -90,7 +95,6 @@ export class CursorQuery<T, R> implements Request {
         this.error ??= new DatabaseError(message.fields, this.sql);
         return this.close();
       case 'parseComplete':
-      case 'bindComplete':
       case 'parameterDescription':
       case 'noData':
         return undefined;
@@ -111,6 +115,16 @@ export class CursorQuery<T, R> implements Request {
   failed(error: Error): void {
     this.work?.unsubscribe();
     this.subscriber.error(error);
+  }
+
+  private describe(): void {
+    if (this.fields === undefined) return;
+    try {
+      this.reader.describe(this.fields);
+      this.described = true;
+    } catch (error) {
+      this.error ??= error;
+    }
   }
 
   /** A batch is complete: give it to the consumer's work, then fetch more or close. */

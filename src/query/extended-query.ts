@@ -1,13 +1,12 @@
 import { serialize } from 'pg-protocol';
-import type { Subscriber } from 'rxjs';
 import type { Request } from '../connection/request';
 import { DatabaseError, ErrorCode, RxpgError } from '../errors';
-import type { BackendMessage, TransactionStatus } from '../protocol/messages';
-import { RowDecoder } from './columns';
+import type { BackendMessage, FieldDescription, TransactionStatus } from '../protocol/messages';
 import { encodeParameter, MAX_PARAMETERS } from './params';
-import { decodeFailure } from './simple-query';
+import type { QueryOptions } from './query-options';
+import type { QueryOutput } from './query-output';
+import { asError, RowReader } from './row-reader';
 import type { PreparedStatement, StatementCache } from './statement-cache';
-import type { TypeParsers } from './types';
 
 /** SQLSTATEs after which a cached statement is prepared again instead of failing. */
 const RE_PREPARE = new Set([
@@ -15,18 +14,26 @@ const RE_PREPARE = new Set([
   '26000', // invalid_sql_statement_name: the statement is gone (DISCARD ALL, DEALLOCATE)
 ]);
 
+/** protocol_violation: what the server answers a Bind with the wrong number of parameters. */
+const PROTOCOL_VIOLATION = '08P01';
+
 /**
  * An extended-protocol execution: Parse (unless cached), Bind with every
- * parameter bound, Execute, Sync. Rows stream to the subscriber; the error, if
- * any, is reported at ReadyForQuery.
+ * parameter bound, Execute, Sync. Rows stream to the output; a server error
+ * is reported at ReadyForQuery, a failure of the client's own at once.
  * @internal
  */
-export class ExtendedQuery<T> implements Request {
-  private decoder: RowDecoder | undefined;
+export class ExtendedQuery implements Request {
+  private readonly reader: RowReader;
   private error: Error | undefined;
   /** The cached statement this execution uses, if the cache is on. */
   private statement: PreparedStatement | undefined;
-  private rowsEmitted = false;
+  /** The columns of the statement, from its description; empty when it returns no rows. */
+  private fields: readonly FieldDescription[] | undefined;
+  /** How many parameters the server says the statement takes (ParameterDescription). */
+  private parameterCount: number | undefined;
+  /** True once anything reached the output: a retry would repeat it. */
+  private delivered = false;
   /** One second chance after a cached statement went stale. */
   private retried = false;
   /** True when this execution skipped Parse: only then can its statement be stale. */
@@ -35,45 +42,44 @@ export class ExtendedQuery<T> implements Request {
   constructor(
     private readonly sql: string,
     private readonly params: readonly unknown[],
-    private readonly subscriber: Subscriber<T>,
-    private readonly types: TypeParsers | undefined,
+    private readonly output: QueryOutput,
+    options: QueryOptions,
     private readonly cache: StatementCache | undefined,
-  ) {}
+  ) {
+    this.reader = new RowReader(options);
+  }
 
   start(): Buffer {
-    this.decoder = undefined;
+    this.reader.reset();
     this.error = undefined;
+    this.fields = undefined;
+    this.parameterCount = undefined;
     if (this.params.length > MAX_PARAMETERS) {
       throw new RxpgError(
         ErrorCode.InvalidParameter,
         `${this.params.length} parameters given; a statement takes at most ${MAX_PARAMETERS}`,
       );
     }
-    const values = this.params.map(encodeParameter);
     const cache = this.cache;
+    const cached = cache?.get(this.sql);
+    // Checked before encoding: a statement known to take another count fails with nothing sent.
+    if (cached?.parameterCount !== undefined && cached.parameterCount !== this.params.length) {
+      throw countMismatch(cached.parameterCount, this.params.length);
+    }
+    const values = this.params.map(encodeParameter);
     if (cache === undefined) return this.unnamed(values);
 
     // Evicted statements are closed ahead of this request's own messages.
     const closing = (): Buffer[] =>
       cache.takeClosing().map((name) => serialize.close({ type: 'S', name }));
-    const cached = cache.get(this.sql);
-    if (
-      cached !== undefined &&
-      (cached.fields === undefined || cached.parameterCount === undefined)
-    ) {
+    if (cached !== undefined && cached.fields === undefined) {
       // Prepared by a request still in flight (pipelining): run unnamed rather than race it.
       return Buffer.concat([...closing(), this.unnamed(values)]);
     }
     if (cached !== undefined) {
-      if (cached.fields === undefined || cached.parameterCount !== values.length) {
-        throw new RxpgError(
-          ErrorCode.InvalidParameter,
-          `statement takes ${cached.parameterCount} parameters but ${values.length} were given`,
-        );
-      }
       this.statement = cached;
       this.reused = true;
-      this.decoder = RowDecoder.for(cached.fields, this.types);
+      this.fields = cached.fields;
       return Buffer.concat([...closing(), ...this.execute(cached.name, values)]);
     }
     const statement = cache.add(this.sql);
@@ -88,6 +94,7 @@ export class ExtendedQuery<T> implements Request {
   }
 
   private unnamed(values: (string | Buffer | null)[]): Buffer {
+    this.statement = undefined;
     return Buffer.concat([
       serialize.parse({ text: this.sql }),
       serialize.describe({ type: 'S' }),
@@ -100,40 +107,45 @@ export class ExtendedQuery<T> implements Request {
   }
 
   row(buffer: Buffer, start: number, end: number): void {
-    if (this.error !== undefined || this.subscriber.closed) return;
-    if (this.decoder === undefined) {
-      this.error = new RxpgError(ErrorCode.ProtocolViolation, 'data row without a row description');
-      return;
-    }
-    let row: T;
+    if (this.error !== undefined || this.output.closed) return;
+    let row: unknown;
     try {
-      row = this.decoder.decode(buffer, start, end) as T;
-    } catch (cause) {
-      this.error = decodeFailure(cause);
-      return;
+      row = this.reader.decode(buffer, start, end);
+    } catch (error) {
+      return this.output.end(asError(error));
     }
-    this.rowsEmitted = true;
-    this.subscriber.next(row);
+    this.delivered = true;
+    this.output.row(row);
   }
 
   message(message: BackendMessage): Buffer | undefined {
     switch (message.name) {
       case 'parseComplete':
-        if (this.statement !== undefined) this.statement.parsed = true;
+        if (this.statement !== undefined) this.cache?.parsed(this.statement);
         return undefined;
       case 'parameterDescription':
-        if (this.statement !== undefined) this.statement.parameterCount = message.typeIds.length;
+        this.parameterCount = message.typeIds.length;
+        if (this.statement !== undefined) this.statement.parameterCount = this.parameterCount;
         return undefined;
       case 'rowDescription':
         if (this.statement !== undefined) this.statement.fields = message.fields;
-        this.decoder = RowDecoder.for(message.fields, this.types);
+        this.fields = message.fields;
         return undefined;
       case 'noData':
         if (this.statement !== undefined) this.statement.fields = [];
+        this.fields = [];
         return undefined;
       case 'bindComplete':
-      case 'closeComplete':
+        // The statement is valid for this execution: its columns can be announced.
+        this.describe();
+        return undefined;
       case 'commandComplete':
+        if (this.error === undefined && !this.output.closed) {
+          this.delivered = true;
+          this.output.complete(message.tag);
+        }
+        return undefined;
+      case 'closeComplete':
       case 'emptyQuery':
         return undefined;
       case 'error':
@@ -150,11 +162,23 @@ export class ExtendedQuery<T> implements Request {
     }
   }
 
-  /** Returns true to be run again: the cached statement was stale and nothing was emitted. */
+  private describe(): void {
+    const fields = this.fields;
+    if (fields === undefined || fields.length === 0 || this.output.closed) return;
+    try {
+      const columns = this.reader.describe(fields);
+      this.delivered = true;
+      this.output.columns(columns);
+    } catch (error) {
+      this.output.end(asError(error));
+    }
+  }
+
+  /** Returns true to be run again: the cached statement was stale and nothing was delivered. */
   done(status: TransactionStatus): boolean {
     const error = this.error;
     if (error === undefined) {
-      this.subscriber.complete();
+      this.output.end(undefined);
       return false;
     }
     const statement = this.statement;
@@ -162,18 +186,40 @@ export class ExtendedQuery<T> implements Request {
       const stale = this.reused && error instanceof DatabaseError && RE_PREPARE.has(error.code);
       if (stale && error.code === '26000') this.cache.forgetAll();
       // A statement that failed to prepare, or went stale, must not be reused.
-      if (stale || statement.fields === undefined) this.cache.remove(this.sql);
+      if (stale || statement.fields === undefined) this.cache.remove(this.sql, statement);
       // Inside a failed transaction a retry could only fail again: the error must surface.
-      if (stale && status !== 'E' && !this.retried && !this.rowsEmitted) {
+      if (stale && status !== 'E' && !this.retried && !this.delivered && !this.output.closed) {
         this.retried = true;
         return true;
       }
     }
-    this.subscriber.error(error);
+    this.output.end(this.clearer(error));
     return false;
   }
 
-  failed(error: Error): void {
-    this.subscriber.error(error);
+  /** The server's answer to a wrong parameter count, as the coded error a cached statement gets. */
+  private clearer(error: Error): Error {
+    const expected = this.parameterCount;
+    if (
+      error instanceof DatabaseError &&
+      error.code === PROTOCOL_VIOLATION &&
+      expected !== undefined &&
+      expected !== this.params.length
+    ) {
+      return countMismatch(expected, this.params.length, error);
+    }
+    return error;
   }
+
+  failed(error: Error): void {
+    this.output.end(error);
+  }
+}
+
+function countMismatch(expected: number, given: number, cause?: DatabaseError): RxpgError {
+  return new RxpgError(
+    ErrorCode.InvalidParameter,
+    `the statement takes ${expected} parameter${expected === 1 ? '' : 's'} but ${given} ${given === 1 ? 'was' : 'were'} given`,
+    { cause, hint: 'pass one value for each $n placeholder' },
+  );
 }

@@ -1,5 +1,18 @@
 import { ErrorCode, RxpgError } from '../errors';
 
+/**
+ * A value that writes its own PostgreSQL text form, as the interval and range
+ * objects rxpg decodes do. `prepare` encodes a nested value (a range's bounds)
+ * the way a parameter would be.
+ *
+ * @example
+ * const point = { x: 1, y: 2, toPostgres: () => '(1,2)' };
+ * conn.executeStatement('select $1::point as p', [point]);
+ */
+export interface PostgresValue {
+  toPostgres(prepare: (value: unknown) => string | null): string;
+}
+
 /** What a parameter may be: each maps to PostgreSQL's text form (Buffers go as binary). */
 export type ParameterValue =
   | null
@@ -10,6 +23,7 @@ export type ParameterValue =
   | string
   | Date
   | Buffer
+  | PostgresValue
   | readonly ParameterValue[]
   | { readonly [key: string]: unknown };
 
@@ -21,8 +35,10 @@ export const MAX_PARAMETERS = 65535;
  * which is exactly bytea's binary form), or text.
  *
  * - booleans as `true`/`false`, numbers and bigints in decimal (NaN, Infinity as PostgreSQL spells them);
+ * - strings as they are, but never with a NUL character, which no PostgreSQL text holds;
  * - Dates in UTC, so that `timestamp` and `timestamptz` both round-trip;
  * - arrays as array literals, nested, with NULLs and quoting;
+ * - objects with a `toPostgres()` method (intervals, ranges) as what it returns;
  * - other objects as JSON.
  */
 export function encodeParameter(value: unknown, index: number): string | Buffer | null {
@@ -35,7 +51,7 @@ export function encodeParameter(value: unknown, index: number): string | Buffer 
 function encodeScalar(value: unknown, index: number): string {
   switch (typeof value) {
     case 'string':
-      return value;
+      return refuseNul(value, index);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
@@ -46,6 +62,7 @@ function encodeScalar(value: unknown, index: number): string {
       if (value instanceof Date) return encodeDate(value, index);
       if (ArrayBuffer.isView(value))
         return `\\x${Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('hex')}`;
+      if (isPostgresValue(value)) return encodeOwn(value, index);
       return encodeJson(value, index);
     default:
       throw badParameter(index, `a ${typeof value} cannot be sent to PostgreSQL`);
@@ -56,7 +73,36 @@ function encodeNumber(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (value === Infinity) return 'Infinity';
   if (value === -Infinity) return '-Infinity';
+  // String(-0) is '0'; float8 keeps the sign, so send it.
+  if (Object.is(value, -0)) return '-0';
   return String(value);
+}
+
+function isPostgresValue(value: object | null): value is PostgresValue {
+  return value !== null && typeof (value as Partial<PostgresValue>).toPostgres === 'function';
+}
+
+function encodeOwn(value: PostgresValue, index: number): string {
+  const prepare = (nested: unknown): string | null =>
+    nested === null || nested === undefined ? null : encodeScalar(nested, index);
+  let text: unknown;
+  try {
+    text = value.toPostgres(prepare);
+  } catch (cause) {
+    throw badParameter(index, `toPostgres() failed: ${(cause as Error).message}`);
+  }
+  if (typeof text !== 'string') throw badParameter(index, 'toPostgres() did not return a string');
+  return refuseNul(text, index);
+}
+
+/** PostgreSQL's text values end at a NUL; the server would refuse it anyway, after a round trip. */
+function refuseNul(text: string, index: number): string {
+  if (text.includes('\0')) {
+    throw badParameter(index, 'contains a NUL character, which PostgreSQL text cannot hold', {
+      hint: 'remove it, or send binary data as a Buffer (bytea)',
+    });
+  }
+  return text;
 }
 
 function encodeJson(value: unknown, index: number): string {
@@ -103,6 +149,6 @@ function encodeArray(values: readonly unknown[], index: number): string {
   return `{${parts.join(',')}}`;
 }
 
-function badParameter(index: number, message: string): RxpgError {
-  return new RxpgError(ErrorCode.InvalidParameter, `parameter $${index + 1} ${message}`);
+function badParameter(index: number, message: string, options: { hint?: string } = {}): RxpgError {
+  return new RxpgError(ErrorCode.InvalidParameter, `parameter $${index + 1} ${message}`, options);
 }

@@ -1,63 +1,65 @@
 import { serialize } from 'pg-protocol';
-import type { Subscriber } from 'rxjs';
 import type { Request } from '../connection/request';
 import { DatabaseError, ErrorCode, RxpgError } from '../errors';
 import type { BackendMessage } from '../protocol/messages';
-import { RowDecoder } from './columns';
-import type { TypeParsers } from './types';
+import type { QueryOptions } from './query-options';
+import type { QueryOutput } from './query-output';
+import { asError, RowReader } from './row-reader';
 
-/** Per-query options, the optional last argument of the query methods. */
-export interface QueryOptions {
-  /** Parsers by type OID, over the connection's own. */
-  readonly types?: TypeParsers;
-}
+export type { QueryOptions } from './query-options';
 
 /**
- * A simple-protocol Query: every statement's rows go to the subscriber; the
- * first error ends it (the server skips the remaining statements) and is
- * reported once ReadyForQuery says the connection is free again.
+ * A simple-protocol Query: the results of every statement go to the output,
+ * in order. A server error ends it (the server skips the remaining statements)
+ * and is reported once ReadyForQuery says the connection is free again; a
+ * failure of the client's own (a value it cannot decode, an `onColumns` that
+ * throws) is reported at once, which withdraws the query from the server.
  * @internal
  */
-export class SimpleQuery<T> implements Request {
-  /** The decoder of the result being received. */
-  private decoder: RowDecoder | undefined;
-  /** The first failure; reported at ReadyForQuery. */
+export class SimpleQuery implements Request {
+  private readonly reader: RowReader;
+  /** The first server error; reported at ReadyForQuery. */
   private error: Error | undefined;
 
   constructor(
     private readonly sql: string,
-    private readonly subscriber: Subscriber<T>,
-    private readonly types: TypeParsers | undefined,
-  ) {}
+    private readonly output: QueryOutput,
+    options: QueryOptions,
+  ) {
+    this.reader = new RowReader(options);
+  }
 
   start(): Buffer {
     return serialize.query(this.sql);
   }
 
   row(buffer: Buffer, start: number, end: number): void {
-    if (this.error !== undefined || this.subscriber.closed) return;
-    if (this.decoder === undefined) {
-      this.error = new RxpgError(ErrorCode.ProtocolViolation, 'data row without a row description');
-      return;
-    }
-    let row: T;
+    if (this.error !== undefined || this.output.closed) return;
+    let row: unknown;
     try {
-      row = this.decoder.decode(buffer, start, end) as T;
-    } catch (cause) {
-      this.error = decodeFailure(cause);
-      return;
+      row = this.reader.decode(buffer, start, end);
+    } catch (error) {
+      return this.output.end(asError(error));
     }
-    this.subscriber.next(row);
+    this.output.row(row);
   }
 
   message(message: BackendMessage): Buffer | undefined {
     switch (message.name) {
       case 'rowDescription':
-        this.decoder = RowDecoder.for(message.fields, this.types);
+        if (this.error !== undefined || this.output.closed) return undefined;
+        try {
+          this.output.columns(this.reader.describe(message.fields));
+        } catch (error) {
+          this.output.end(asError(error));
+        }
         return undefined;
       case 'commandComplete':
+        this.reader.reset();
+        if (this.error === undefined && !this.output.closed) this.output.complete(message.tag);
+        return undefined;
       case 'emptyQuery':
-        this.decoder = undefined;
+        this.reader.reset();
         return undefined;
       case 'error':
         this.error ??= new DatabaseError(message.fields, this.sql);
@@ -83,18 +85,10 @@ export class SimpleQuery<T> implements Request {
   }
 
   done(): void {
-    if (this.error !== undefined) this.subscriber.error(this.error);
-    else this.subscriber.complete();
+    this.output.end(this.error);
   }
 
   failed(error: Error): void {
-    this.subscriber.error(error);
+    this.output.end(error);
   }
-}
-
-/** A value that could not be decoded (too large for a string, a throwing parser). */
-export function decodeFailure(cause: unknown): RxpgError {
-  if (cause instanceof RxpgError) return cause;
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return new RxpgError(ErrorCode.DecodeFailed, `could not decode a value: ${message}`, { cause });
 }

@@ -59,12 +59,24 @@ export class StatementCache {
     return statement;
   }
 
-  /** Forgets `sql`'s statement; if the server has it, it is closed with the next request. */
-  remove(sql: string): void {
+  /**
+   * Forgets `sql`'s statement (only if it is `which`, when given); if the server
+   * has it, it is closed with the next request.
+   */
+  remove(sql: string, which?: PreparedStatement): void {
     const statement = this.statements.get(sql);
-    if (statement === undefined) return;
+    if (statement === undefined || (which !== undefined && statement !== which)) return;
     this.statements.delete(sql);
     if (statement.parsed) this.closing.push(statement.name);
+  }
+
+  /**
+   * ParseComplete: the server holds `statement`. One evicted while its Parse was
+   * on the wire (pipelining) was not closed then, so it is closed now.
+   */
+  parsed(statement: PreparedStatement): void {
+    statement.parsed = true;
+    if (this.statements.get(statement.sql) !== statement) this.closing.push(statement.name);
   }
 
   /** Forgets everything without closing: the server dropped its statements (DISCARD ALL). */

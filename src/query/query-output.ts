@@ -1,0 +1,63 @@
+import type { Subscriber } from 'rxjs';
+import type { Column } from './columns';
+import { parseCommandTag, type Result } from './result';
+
+/**
+ * Where a query delivers what it decodes: each row as it comes (`query`,
+ * `executeStatement`), or one {@link Result} per statement (`queryResults`,
+ * `executeResults`). The query drives it; the output shapes what subscribers see.
+ * @internal
+ */
+export interface QueryOutput {
+  /** True once the subscriber left or the output ended: nothing more is wanted. */
+  readonly closed: boolean;
+  /** A result with rows begins; its rows follow. */
+  columns(columns: readonly Column[]): void;
+  row(row: unknown): void;
+  /** A statement completed with this command tag. */
+  complete(tag: string): void;
+  /** The query is over: with its error, or complete when there is none. */
+  end(error: Error | undefined): void;
+}
+
+/** Each row goes to the subscriber as it is decoded. @internal */
+export function rowsOutput<T>(subscriber: Subscriber<T>): QueryOutput {
+  return {
+    get closed() {
+      return subscriber.closed;
+    },
+    columns: () => undefined,
+    row: (row) => subscriber.next(row as T),
+    complete: () => undefined,
+    end: (error) => (error === undefined ? subscriber.complete() : subscriber.error(error)),
+  };
+}
+
+/**
+ * Rows are gathered per statement and emitted in a {@link Result} at its
+ * CommandComplete; a statement that fails emits none. @internal
+ */
+export function resultsOutput<T>(subscriber: Subscriber<Result<T>>): QueryOutput {
+  /** The statement being received: its columns and rows so far. */
+  let columns: readonly Column[] = [];
+  let rows: T[] = [];
+  return {
+    get closed() {
+      return subscriber.closed;
+    },
+    columns: (described) => {
+      columns = described;
+      rows = [];
+    },
+    row: (row) => {
+      rows.push(row as T);
+    },
+    complete: (tag) => {
+      const result: Result<T> = { ...parseCommandTag(tag), tag, columns, rows };
+      columns = [];
+      rows = [];
+      subscriber.next(result);
+    },
+    end: (error) => (error === undefined ? subscriber.complete() : subscriber.error(error)),
+  };
+}
