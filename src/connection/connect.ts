@@ -1,5 +1,5 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import { defer, Observable, switchMap } from 'rxjs';
+import { defer, Observable } from 'rxjs';
 import { sendCancelRequest } from '../connect/cancel-request';
 import { establish } from '../connect/establish';
 import { tlsMaterial } from '../connect/tls-material';
@@ -7,6 +7,7 @@ import { parseConfig, type ConnectionParameters } from '../config';
 import { lookupPasswordFor } from '../config/pgpass';
 import type { ConnectConfig, HostTarget } from '../config/types';
 import { Connection, type ConnectionOptions } from './connection';
+import { withTargetSession } from './target-session';
 
 /** Client behaviour of {@link connect}, beyond libpq's parameters. */
 export interface ConnectOptions extends ConnectionOptions {
@@ -45,38 +46,39 @@ export function connect(
 ): Observable<Connection> {
   return defer(() => {
     const resolved = parseConfig(config, options.env);
-    return establish(resolved, {
+    const sessionOptions = {
       maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
       maxScramIterations: options.maxScramIterations,
       tls: options.tls,
-      password: (target) => passwordFor(resolved, target),
-    }).pipe(
-      switchMap(
-        (session) =>
-          new Observable<Connection>((subscriber) => {
-            const key = session.backendKey;
-            const cancel =
-              key === undefined
-                ? undefined
-                : () =>
-                    sendCancelRequest({
-                      config: resolved,
-                      target: session.target,
-                      key,
-                      encrypted: session.encrypted,
-                      material: tlsMaterial(options.tls),
-                    });
-            const connection = new Connection(session, options, cancel);
-            const ended = connection.ended$.subscribe((error) =>
-              error === undefined ? subscriber.complete() : subscriber.error(error),
-            );
-            subscriber.next(connection);
-            return () => {
-              ended.unsubscribe();
-              connection.close();
-            };
-          }),
-      ),
+      password: (target: HostTarget) => passwordFor(resolved, target),
+    };
+    return withTargetSession(
+      resolved,
+      (hosts) => establish(hosts, sessionOptions),
+      (session) =>
+        new Observable<Connection>((subscriber) => {
+          const key = session.backendKey;
+          const cancel =
+            key === undefined
+              ? undefined
+              : () =>
+                  sendCancelRequest({
+                    config: resolved,
+                    target: session.target,
+                    key,
+                    encrypted: session.encrypted,
+                    material: tlsMaterial(options.tls),
+                  });
+          const connection = new Connection(session, options, cancel);
+          const ended = connection.ended$.subscribe((error) =>
+            error === undefined ? subscriber.complete() : subscriber.error(error),
+          );
+          subscriber.next(connection);
+          return () => {
+            ended.unsubscribe();
+            connection.close();
+          };
+        }),
     );
   });
 }
