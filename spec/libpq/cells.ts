@@ -197,6 +197,7 @@ function revocationCells(): Cell[] {
 /** Client certificates against a server with `cert` authentication on hostssl only. */
 function clientCertificateCells(): Cell[] {
   const server = [at('client-cert')];
+  // The certificate's user, not the superuser.
   const user = { user: 'rxpg_cert', dbname: 'postgres', ...ROOT };
   const keyPair = (key: string) => ({
     ...user,
@@ -252,13 +253,7 @@ function clientCertificateCells(): Cell[] {
       params: keyPair('client-encrypted.key'),
     },
   ];
-  return rows.flatMap((spec) =>
-    sslmodeRow('client-certificates', {
-      ...spec,
-      // The user is the certificate's, not the superuser.
-      params: { ...spec.params },
-    }),
-  );
+  return rows.flatMap((spec) => sslmodeRow('client-certificates', spec));
 }
 
 /** TLS version ranges against a server that stops at TLSv1.2. */
@@ -329,6 +324,12 @@ function authenticationCells(): Cell[] {
   );
 }
 
+/** The users of the `split` server, by what its rules ask of them. */
+const SPLIT_USERS = {
+  tls_md5: 'md5 over TLS, trust over plaintext',
+  plain_md5: 'md5 over plaintext, trust over TLS',
+} as const;
+
 /** A server that asks for md5 over one transport and trusts the other: libpq's second tries. */
 function secondAttemptCells(): Cell[] {
   const options: [string, Record<string, string>][] = [
@@ -340,12 +341,12 @@ function secondAttemptCells(): Cell[] {
     ['channel_binding=require', { channel_binding: 'require' }],
   ];
   const columns = ['allow', 'prefer', 'require'] as const;
-  return ['tls_md5', 'plain_md5'].flatMap((user) =>
+  return (['tls_md5', 'plain_md5'] as const).flatMap((user) =>
     options.flatMap(([name, extra]) =>
       sslmodeRow(
         'second-attempts',
         {
-          row: `${user === 'tls_md5' ? 'md5 over TLS, trust over plaintext' : 'md5 over plaintext, trust over TLS'}, ${name}`,
+          row: `${SPLIT_USERS[user]}, ${name}`,
           targets: [at('split', '127.0.0.1')],
           params: { user, dbname: 'postgres', password: PASSWORD, ...ROOT, ...extra },
         },
@@ -366,6 +367,7 @@ function hostListCells(): Cell[] {
     ['certificate for another host', at('cert:server-other-host')],
     ['unknown CA', at('cert:server-other-ca')],
     ['pg_hba reject', at('reject')],
+    ['starting up (57P03)', at('front:starting-up')],
   ];
   const columns = ['prefer', 'require', 'verify-full'] as const;
   return firsts.flatMap(([name, first]) =>

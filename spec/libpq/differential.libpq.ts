@@ -46,12 +46,8 @@ describe('rxpg and libpq, cell by cell', () => {
     workspace = files;
     await forEachLimited(cells, CONCURRENCY, async (cell) => {
       const { conninfo, env } = await cellConnection(cell, started, files);
-      const t0 = Date.now();
       const libpq = await psqlOutcome(conninfo, env);
-      const t1 = Date.now();
       const rxpg = await rxpgOutcome(conninfo, env);
-      const t2 = Date.now();
-      if (process.env.RXPG_LIBPQ_TIMING) process.stderr.write(`${t1 - t0} ${t2 - t1} ${cell.id}\n`);
       results.set(cell.id, { cell, libpq, rxpg, fixture: committed?.cells[cell.id] });
     });
   });

@@ -11,13 +11,22 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
  * - `inject-close`: answers 'S' with injected bytes, then closes at the ClientHello;
  * - `error`: answers with an ErrorResponse ('E') whose text must never be shown;
  * - `bad-byte`: answers 'X';
- * - `close`: closes the socket instead of answering.
+ * - `close`: closes the socket instead of answering;
+ * - `starting-up`: answers 'N', then every StartupMessage with 57P03 (the database system is
+ *   starting up), relaying nothing.
  *
  * A connection that starts with a StartupMessage (sslmode disable, allow's first attempt,
  * prefer's plaintext retry) is relayed to the real server unchanged.
  */
 export type FrontBehaviour =
-  'strip' | 'junk' | 'inject-relay' | 'inject-close' | 'error' | 'bad-byte' | 'close';
+  | 'strip'
+  | 'junk'
+  | 'inject-relay'
+  | 'inject-close'
+  | 'error'
+  | 'bad-byte'
+  | 'close'
+  | 'starting-up';
 
 /** A running front: its port, and every byte clients sent to it. */
 export interface Front {
@@ -46,7 +55,8 @@ export async function startFront(behaviour: FrontBehaviour, backendPort: number)
       received[index] = Buffer.concat([received[index], chunk]);
     });
     firstBytes(client, (first) => {
-      if (!first.equals(SSL_REQUEST)) relay(client, first, backendPort, sockets);
+      if (behaviour === 'starting-up') startingUp(client, first);
+      else if (!first.equals(SSL_REQUEST)) relay(client, first, backendPort, sockets);
       else answerSslRequest(behaviour, client, backendPort, sockets);
     });
   });
@@ -102,7 +112,7 @@ function answerSslRequest(
       client.resume();
       return;
     case 'error':
-      client.end(errorResponse(FORGED_ERROR_TEXT));
+      client.end(errorResponse('08P01', FORGED_ERROR_TEXT));
       return;
     case 'bad-byte':
       client.write('X');
@@ -111,7 +121,23 @@ function answerSslRequest(
     case 'close':
       client.end();
       return;
+    case 'starting-up':
+      return;
   }
+}
+
+/** Refuses TLS, then answers the StartupMessage with 57P03 and closes. */
+function startingUp(client: Socket, first: Buffer): void {
+  const refuse = (): void => {
+    client.end(errorResponse('57P03', 'the database system is starting up'));
+  };
+  if (!first.equals(SSL_REQUEST)) {
+    refuse();
+    return;
+  }
+  client.write('N');
+  client.once('data', refuse);
+  client.resume();
 }
 
 /** Pipes the client to a new connection to the backend, starting with `first`. */
@@ -149,9 +175,9 @@ function relayTls(client: Socket, backendPort: number, sockets: Set<Socket>): vo
   });
 }
 
-/** An ErrorResponse ('E') with severity and message fields. */
-function errorResponse(text: string): Buffer {
-  const fields = Buffer.from(`SFATAL\0C08P01\0M${text}\0\0`);
+/** An ErrorResponse ('E') with severity, SQLSTATE and message fields. */
+function errorResponse(code: string, text: string): Buffer {
+  const fields = Buffer.from(`SFATAL\0C${code}\0M${text}\0\0`);
   const header = Buffer.alloc(5);
   header.write('E');
   header.writeInt32BE(fields.length + 4, 1);

@@ -71,6 +71,7 @@ const FRONTS = {
   'front:error': 'error',
   'front:bad-byte': 'bad-byte',
   'front:close': 'close',
+  'front:starting-up': 'starting-up',
 } as const satisfies Record<string, FrontBehaviour>;
 
 type FrontKey = keyof typeof FRONTS;

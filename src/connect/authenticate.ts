@@ -130,7 +130,7 @@ export class Authenticator {
     }
   }
 
-  /** Applies require_auth to a request for `method`, and channel_binding=require to non-SASL ones. */
+  /** Applies require_auth to a request for `method`, and channel_binding=require to non-SASL. */
   private allow(method: AuthMethod, description: string): void {
     if (method !== 'none') this.asked = true;
     const rule = this.config.requireAuth;
