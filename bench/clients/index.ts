@@ -6,7 +6,8 @@ import type { Job, RunResult, Scenario } from '../shared';
 
 type Runner = (job: Job) => Promise<RunResult>;
 
-const rxpg = () => import('./rxpg');
+const rxpgStream = () => import('./rxpg-stream');
+const rxpgPool = () => import('./rxpg-pool');
 const pg = () => import('./pg');
 const postgresjs = () => import('./postgresjs');
 
@@ -15,9 +16,9 @@ export const PSQL_CLIENTS = ['psql select', 'psql COPY'] as const;
 
 export const RUNNERS: Readonly<Record<Scenario, Readonly<Record<string, Runner>>>> = {
   stream: {
-    'rxpg query': async (job) => (await rxpg()).stream(job, 'query'),
-    'rxpg executeStatement': async (job) => (await rxpg()).stream(job, 'executeStatement'),
-    'rxpg cursor': async (job) => (await rxpg()).streamCursor(job),
+    'rxpg query': async (job) => (await rxpgStream()).stream(job, 'query'),
+    'rxpg executeStatement': async (job) => (await rxpgStream()).stream(job, 'executeStatement'),
+    'rxpg cursor': async (job) => (await rxpgStream()).streamCursor(job),
     'pg buffered': async (job) => (await pg()).buffered(job),
     'pg-query-stream': async (job) => (await pg()).stream(job),
     'postgres.js buffered': async (job) => (await postgresjs()).stream(job, 'buffered'),
@@ -25,19 +26,19 @@ export const RUNNERS: Readonly<Record<Scenario, Readonly<Record<string, Runner>>
     'postgres.js cursor': async (job) => (await postgresjs()).stream(job, 'cursor'),
   },
   slow: {
-    'rxpg cursor': async (job) => (await rxpg()).slowCursor(job),
-    'rxpg query + concatMap': async (job) => (await rxpg()).slowQuery(job),
+    'rxpg cursor': async (job) => (await rxpgStream()).slowCursor(job),
+    'rxpg query + concatMap': async (job) => (await rxpgStream()).slowQuery(job),
     'pg-query-stream': async (job) => (await pg()).slow(job),
     'postgres.js cursor': async (job) => (await postgresjs()).slow(job),
   },
   pool: {
-    'rxpg Client': async (job) => (await rxpg()).poolClient(job),
-    'rxpg connections, round-robin': async (job) => (await rxpg()).poolConnections(job),
+    'rxpg Client': async (job) => (await rxpgPool()).poolClient(job),
+    'rxpg connections, round-robin': async (job) => (await rxpgPool()).poolConnections(job),
     'pg.Pool': async (job) => (await pg()).pool(job),
     'postgres.js': async (job) => (await postgresjs()).pool(job),
   },
   connect: {
-    rxpg: async (job) => (await rxpg()).firstRow(job),
+    rxpg: async (job) => (await rxpgPool()).firstRow(job),
     pg: async (job) => (await pg()).firstRow(job),
     'postgres.js': async (job) => (await postgresjs()).firstRow(job),
   },
