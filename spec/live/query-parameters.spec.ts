@@ -1,6 +1,5 @@
-import { ErrorCode, RxpgError } from '../../src/errors';
-import { DatabaseError } from '../../src/errors';
-import { all, failure, frontendMessages, open, paramsOf, useConnection } from '../query/live';
+import { DatabaseError, ErrorCode, RxpgError } from '../../src/errors';
+import { all, failure, open, paramsOf, useConnection } from '../query/live';
 import { useCluster } from '../support/cluster';
 import { recordingProxy } from '../support/recording-proxy';
 
