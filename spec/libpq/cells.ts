@@ -207,16 +207,27 @@ function clientCertificateCells(): Cell[] {
   const rows: RowSpec[] = [
     { row: 'no client certificate', targets: server, params: user },
     { row: 'sslcert+sslkey, key 0600', targets: server, params: keyPair('client-0600.key') },
-    { row: 'key 0640 owned by this user', targets: server, params: keyPair('client-0640.key') },
-    { row: 'key 0644 owned by this user', targets: server, params: keyPair('client-0644.key') },
+    // The process runs as root, so its files are owned by root: 0640 is then allowed.
     {
-      row: 'key 0600 owned by another user',
+      row: 'key 0640 owned by root',
+      targets: server,
+      params: keyPair('client-0640.key'),
+      needsRoot: true,
+    },
+    {
+      row: 'key 0644 owned by root',
+      targets: server,
+      params: keyPair('client-0644.key'),
+      needsRoot: true,
+    },
+    {
+      row: 'key 0600 owned by postgres (not root)',
       targets: server,
       params: keyPair('client-0600-postgres.key'),
       needsRoot: true,
     },
     {
-      row: 'key 0640 owned by another user',
+      row: 'key 0640 owned by postgres (not root)',
       targets: server,
       params: keyPair('client-0640-postgres.key'),
       needsRoot: true,
