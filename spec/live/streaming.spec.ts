@@ -10,6 +10,7 @@ import {
   toArray,
   type Observable,
 } from 'rxjs';
+import { Client } from '../../src/client/client';
 import { connect } from '../../src/connection/connect';
 import type { Connection } from '../../src/connection/connection';
 import { useCluster } from '../support/cluster';
@@ -269,5 +270,52 @@ describe('pipelining and cancellation on the wire', () => {
     } finally {
       await proxy.close();
     }
+  });
+});
+
+describe('bounded reads through the Client', () => {
+  const cluster = useCluster({});
+  let client: Client;
+  beforeAll(() => {
+    client = new Client(
+      { host: cluster().socketDir, port: cluster().port, user: cluster().user, dbname: 'postgres' },
+      { env: CLEAN_ENV, maxConnections: 1 },
+    );
+  });
+  afterAll(() => client.close());
+
+  it('iterates on a pooled connection and gives it back when the loop breaks', async () => {
+    let seen = 0;
+    for await (const row of client.iterate<{ i: number }>(
+      'select generate_series(1, 100000) as i',
+      [],
+      {
+        batchSize: 64,
+      },
+    )) {
+      seen = row.i;
+      if (seen === 1000) break;
+    }
+    expect(seen).toBe(1000);
+    // With one connection, this only runs if the read released it.
+    expect(await lastValueFrom(client.query('select 4 as four').pipe(toArray()))).toEqual([
+      { four: 4 },
+    ]);
+  });
+
+  it('runs a cursor whose work emits values', async () => {
+    const sizes = await lastValueFrom(
+      client
+        .cursor<{ i: number }, number>(
+          'select generate_series(1, 1000) as i',
+          [],
+          (rows) => of(rows.length),
+          {
+            batchSize: 300,
+          },
+        )
+        .pipe(toArray()),
+    );
+    expect(sizes).toEqual([300, 300, 300, 100]);
   });
 });
