@@ -49,9 +49,11 @@ export class RowReader {
 /** A value that could not be decoded (too large for a string, a throwing parser). */
 export function decodeFailure(cause: unknown): RxpgError {
   if (cause instanceof RxpgError) return cause;
-  const message = cause instanceof Error ? cause.message : String(cause);
-  const tooLong = (cause as { code?: unknown } | undefined)?.code === STRING_TOO_LONG;
-  return new RxpgError(ErrorCode.DecodeFailed, `could not decode a value: ${message}`, {
+  // Errors from Node's internals may come from another realm (a vm context): read them by shape.
+  const { message, code } = (cause ?? {}) as { message?: unknown; code?: unknown };
+  const tooLong = code === STRING_TOO_LONG;
+  const text = typeof message === 'string' ? message : String(cause);
+  return new RxpgError(ErrorCode.DecodeFailed, `could not decode a value: ${text}`, {
     cause,
     hint: tooLong
       ? 'a text value this large cannot be a JavaScript string: select it in parts ' +
