@@ -65,6 +65,30 @@ describe('session settings', () => {
     expect(conn.connectionState).toBe('closed');
   });
 
+  it.each([
+    ['IntervalStyle', "set IntervalStyle = 'iso_8601'"],
+    ['DateStyle', "set DateStyle = 'SQL, DMY'"],
+  ])('a later change of %s away from what rxpg reads ends the connection', async (_name, sql) => {
+    const conn = await open(paramsOf(cluster()));
+    const error = await failure(conn.query(sql));
+    expect(error).toMatchObject({ code: ErrorCode.UnsupportedServerSetting });
+    expect(conn.connectionState).toBe('closed');
+  });
+
+  it('a DateStyle that only changes the field order is harmless, and DISCARD ALL restores ours', async () => {
+    const conn = await open(paramsOf(cluster()));
+    try {
+      await all(conn.query("set DateStyle = 'ISO, DMY'"));
+      expect(await all(conn.query("select '2024-01-02'::date as d"))).toEqual([
+        { d: new Date('2024-01-02T00:00:00Z') },
+      ]);
+      await all(conn.query('discard all'));
+      expect(conn.serverParameters.get('DateStyle')).toBe('ISO, MDY');
+    } finally {
+      conn.close();
+    }
+  });
+
   it('setting client_encoding to UTF8 again is harmless', async () => {
     const conn = await open(paramsOf(cluster()));
     try {

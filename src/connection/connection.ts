@@ -14,6 +14,7 @@ import { ExtendedQuery } from '../query/extended-query';
 import { rowsOutput, resultsOutput } from '../query/query-output';
 import type { Result } from '../query/result';
 import { SimpleQuery, type QueryOptions } from '../query/simple-query';
+import { unsupportedSetting } from '../query/session-settings';
 import { StatementCache } from '../query/statement-cache';
 import type { TypeParsers } from '../query/types';
 import type { Request } from './request';
@@ -509,6 +510,8 @@ export class Connection {
         ),
       );
     }
+    const unsupported = unsupportedSetting(name, value);
+    if (unsupported !== undefined) this.session.stream.fail(unsupported);
   }
 
   private serverError(fields: ServerMessageFields): void {
