@@ -1,9 +1,11 @@
-import { lastValueFrom, tap } from 'rxjs';
+import { lastValueFrom, merge, tap } from 'rxjs';
+import { Client } from '../../src/client/client';
 import { ErrorCode } from '../../src/errors';
 import type { Column } from '../../src/query/columns';
 import { keepText, TypeOid } from '../../src/query/types';
 import { all, failure, frontendMessages, open, paramsOf, useConnection } from '../query/live';
 import { useCluster } from '../support/cluster';
+import { CLEAN_ENV } from '../support/outcome';
 import { recordingProxy } from '../support/recording-proxy';
 
 /** The StartupMessage's parameters, from the first bytes a client sent. */
@@ -336,6 +338,40 @@ describe('custom parsers by type OID', () => {
       message: expect.stringContaining('no thanks'),
     });
     expect(await all(conn().query('select 2 as two'))).toEqual([{ two: 2 }]);
+  });
+});
+
+describe('a Client’s parsers and Results', () => {
+  const cluster = useCluster();
+
+  it('applies the Client’s parsers on every pooled connection, and emits Results', async () => {
+    const client = new Client(paramsOf(cluster()), {
+      env: CLEAN_ENV,
+      maxConnections: 2,
+      types: { [TypeOid.int8]: BigInt },
+    });
+    try {
+      const rows = await all(
+        merge(
+          client.query('select 1::int8 as n'),
+          client.executeStatement('select $1::int8 as n', [2]),
+        ),
+      );
+      expect(rows).toEqual(expect.arrayContaining([{ n: 1n }, { n: 2n }]));
+      const results = await all(
+        client.queryResults('select 3::int8 as n; set search_path = public'),
+      );
+      expect(results.map((r) => [r.command, r.rowCount, r.rows])).toEqual([
+        ['SELECT', 1, [{ n: 3n }]],
+        ['SET', null, []],
+      ]);
+      const [result] = await all(
+        client.executeResults('select $1::int as n', [4], { rowMode: 'array' }),
+      );
+      expect(result.rows).toEqual([[4]]);
+    } finally {
+      await client.close();
+    }
   });
 });
 
