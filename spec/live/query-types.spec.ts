@@ -42,6 +42,29 @@ describe('session settings', () => {
     }
   });
 
+  it('keeps its settings over a role’s own defaults', async () => {
+    await cluster().admin(`
+      create role stylish login;
+      alter role stylish set DateStyle = 'SQL, DMY';
+      alter role stylish set IntervalStyle = 'iso_8601';
+      alter role stylish set client_encoding = 'LATIN1';
+    `);
+    const conn = await open({ ...paramsOf(cluster()), user: 'stylish' });
+    try {
+      const [row] = await all(
+        conn.query("select '2024-01-02'::date as d, '1 day'::interval as i, 'é' as e"),
+      );
+      expect(row).toEqual({
+        d: new Date('2024-01-02T00:00:00Z'),
+        i: expect.objectContaining({ days: 1 }),
+        e: 'é',
+      });
+      expect(conn.serverParameters.get('IntervalStyle')).toBe('postgres');
+    } finally {
+      conn.close();
+    }
+  });
+
   it('talks UTF8 to a LATIN1 database, which converts', async () => {
     await cluster().admin(
       "create database latin1 encoding 'LATIN1' lc_collate 'C' lc_ctype 'C' template template0",
