@@ -62,6 +62,8 @@ export interface ConnectionOptions {
 const DEFAULT_STATEMENT_CACHE_SIZE = 100;
 const DEFAULT_PIPELINE_DEPTH = 4;
 const DEFAULT_CANCEL_TIMEOUT_MS = 10_000;
+/** SQLSTATE query_canceled: what a CancelRequest makes the running statement fail with. */
+const QUERY_CANCELED = '57014';
 
 /** The value of client_encoding that rxpg's decoding relies on. */
 const CLIENT_ENCODING = 'UTF8';
@@ -89,6 +91,12 @@ export class Connection {
   private headStreaming = false;
   /** Requests whose subscriber left while they were on the wire: their replies are drained. */
   private readonly abandoned = new WeakSet<Request>();
+  /** Requests on the wire behind one we cancelled: the cancel may hit them instead. */
+  private readonly exposed = new WeakSet<Request>();
+  /** The transaction status before the first request in flight began. */
+  private statusBeforeHead: TransactionStatus;
+  /** The head's query_canceled error held back, because our cancel caused it: it runs again. */
+  private heldError: BackendMessage | undefined;
   /** A CancelRequest whose socket the server has not closed yet: nothing new is written. */
   private cancelling: Subscription | undefined;
   /** Destroys the connection if an abandoned request does not reach ReadyForQuery in time. */
@@ -120,6 +128,7 @@ export class Connection {
     private readonly cancelRequest?: () => Observable<void>,
   ) {
     this.status = session.status;
+    this.statusBeforeHead = session.status;
     const cacheSize = options.statementCacheSize ?? DEFAULT_STATEMENT_CACHE_SIZE;
     this.statements = cacheSize > 0 ? new StatementCache(cacheSize) : undefined;
     session.stream.handler = this.handler;
@@ -359,12 +368,13 @@ export class Connection {
 
   /**
    * A request whose subscriber left. Still queued: dropped, never sent. On the
-   * wire and alone there: cancelled on the server (CancelRequest on a new
-   * socket) and drained to ReadyForQuery; nothing new is written until the
-   * server closed the cancel socket, so the cancel cannot hit the next query.
-   * On the wire with pipelined requests behind it: drained only, since a
-   * cancel could hit one of those instead. Either way, a request that does
-   * not reach ReadyForQuery within `cancelTimeout` costs the connection.
+   * wire: its replies are drained to ReadyForQuery and, once it is the first
+   * in flight, it is cancelled on the server (CancelRequest on a new socket).
+   * Nothing new is written until the server closed the cancel socket, so the
+   * cancel cannot hit a later query; a pipelined request already written
+   * behind it that the cancel hits instead is run again when that is safe
+   * (see {@link route}). A request that does not reach ReadyForQuery within
+   * `cancelTimeout` costs the connection.
    */
   private withdraw(request: Request): void {
     const index = this.queue.indexOf(request);
@@ -374,8 +384,7 @@ export class Connection {
     }
     if (!this.inFlight.includes(request) || this.abandoned.has(request)) return;
     this.abandoned.add(request);
-    if (request.abandonment === 'self') return;
-    if (this.inFlight.length === 1) this.cancel();
+    if (this.inFlight[0] === request) this.cancelHead();
     this.abandonTimer ??= setTimeout(() => {
       this.session.stream.fail(
         new RxpgError(
@@ -386,6 +395,14 @@ export class Connection {
       );
     }, this.options.cancelTimeout ?? DEFAULT_CANCEL_TIMEOUT_MS);
     this.abandonTimer.unref();
+  }
+
+  /** Cancels the first request in flight, unless it ends itself (CopyFail). */
+  private cancelHead(): void {
+    const head = this.inFlight[0];
+    if (head === undefined || head.abandonment === 'self') return;
+    for (const follower of this.inFlight.slice(1)) this.exposed.add(follower);
+    this.cancel();
   }
 
   private cancel(): void {
@@ -476,10 +493,30 @@ export class Connection {
           if (message.name === 'error') return this.serverError(message.fields);
           throw unexpected(message.name);
         }
+        if (message.name === 'error' && this.cancelledByUs(request, message.fields.code)) {
+          this.heldError = message;
+          return;
+        }
         const reply = request.message(message);
         if (reply !== undefined) this.session.stream.write(reply);
       }
     }
+  }
+
+  /**
+   * True when `request` failed only because our cancel of an abandoned request
+   * reached it instead: a single statement that had emitted nothing, in no
+   * transaction, so that it was rolled back whole and may simply run again.
+   */
+  private cancelledByUs(request: Request, code: string | undefined): boolean {
+    return (
+      code === QUERY_CANCELED &&
+      this.exposed.has(request) &&
+      request.rerunnable === true &&
+      !this.headStreaming &&
+      !this.abandoned.has(request) &&
+      this.statusBeforeHead === 'I'
+    );
   }
 
   /** ReadyForQuery: the first request in flight is over. */
@@ -487,7 +524,22 @@ export class Connection {
     const request = this.inFlight.shift();
     if (request === undefined) throw unexpected('ReadyForQuery');
     this.status = status;
+    this.statusBeforeHead = status;
     this.headStreaming = false;
+    const held = this.heldError;
+    this.heldError = undefined;
+    if (held !== undefined) {
+      this.exposed.delete(request);
+      if (status === 'I') {
+        this.queue.unshift(request);
+        if (this.inFlight.length === 0) this.state = 'ready';
+        this.next();
+        return;
+      }
+      request.message(held);
+    }
+    // A request pipelined behind the one just finished may have been abandoned meanwhile.
+    if (this.inFlight[0] !== undefined && this.abandoned.has(this.inFlight[0])) this.cancelHead();
     if (this.abandonTimer !== undefined && !this.inFlight.some((r) => this.abandoned.has(r))) {
       clearTimeout(this.abandonTimer);
       this.abandonTimer = undefined;

@@ -14,6 +14,11 @@ export interface Request {
    * sends a CancelRequest; `self` means the request ends itself (CopyFail).
    */
   readonly abandonment?: 'cancel' | 'self';
+  /**
+   * True for a single statement that may be run again when a cancel meant for
+   * a request ahead of it hit it instead (before any row, outside a transaction).
+   */
+  readonly rerunnable?: boolean;
   /** The bytes to write, built when the request's turn comes (a statement cache may have changed). */
   start(): Buffer;
   /** A DataRow body at `buffer[start, end)`. */

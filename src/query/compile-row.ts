@@ -27,7 +27,9 @@ const utf8Slice: Utf8Slicer =
 
 /** An int2/int4/oid in decimal text, read from its bytes. */
 function readInteger(b: Buffer, start: number, end: number): number {
+  if (end <= start) throw mismatch();
   const negative = b[start] === 0x2d; // '-'
+  if (negative && end === start + 1) throw mismatch();
   let value = 0;
   for (let i = negative ? start + 1 : start; i < end; i++) {
     const digit = b[i] - 0x30;
@@ -85,6 +87,8 @@ export function compileRowDecoder(
       `  const v${i} = l < 0 ? null : ${value};`,
     );
   }
+  // Bytes after the last field mean the row is not what its description says.
+  lines.push('  if (o !== end) throw mismatch();');
   const values = names.map((_, i) => `v${i}`);
   lines.push(
     mode === 'array'

@@ -32,7 +32,6 @@ type Phase = 'fetching' | 'working' | 'closing';
  */
 export class CursorQuery<T, R> implements Request {
   readonly exclusive = true;
-  readonly abandonment = 'self';
   private phase: Phase = 'fetching';
   private readonly reader: RowReader;
   /** The statement's columns, from Describe; announced once Bind succeeded. */
@@ -153,6 +152,8 @@ export class CursorQuery<T, R> implements Request {
         if (next !== undefined) this.write(next);
       },
     });
+    // The subscriber may have left during that very subscription (take(1) on the first value).
+    if (this.subscriber.closed) this.work.unsubscribe();
     return undefined;
   }
 

@@ -106,11 +106,16 @@ function refuseNul(text: string, index: number): string {
 }
 
 function encodeJson(value: unknown, index: number): string {
+  let text: string | undefined;
   try {
-    return JSON.stringify(value);
+    text = JSON.stringify(value);
   } catch (cause) {
     throw badParameter(index, `could not be turned into JSON: ${(cause as Error).message}`);
   }
+  // JSON.stringify gives undefined for a value with no JSON form (a toJSON returning undefined):
+  // sending that as NULL would lose the value silently.
+  if (text === undefined) throw badParameter(index, 'has no JSON form');
+  return text;
 }
 
 function pad(value: number, width = 2): string {
@@ -137,10 +142,16 @@ export function encodeDate(date: Date, index = 0): string {
 }
 
 /** An array literal: `{1,NULL,"a \"b\""}`, nested arrays as nested braces. */
-function encodeArray(values: readonly unknown[], index: number): string {
+/** PostgreSQL arrays have at most 6 dimensions; deeper (or cyclic) input is refused. */
+const MAX_ARRAY_DEPTH = 6;
+
+function encodeArray(values: readonly unknown[], index: number, depth = 1): string {
+  if (depth > MAX_ARRAY_DEPTH) {
+    throw badParameter(index, `nests arrays deeper than ${MAX_ARRAY_DEPTH} (or contains itself)`);
+  }
   const parts = values.map((element) => {
     if (element === null || element === undefined) return 'NULL';
-    if (Array.isArray(element)) return encodeArray(element, index);
+    if (Array.isArray(element)) return encodeArray(element, index, depth + 1);
     const text = Buffer.isBuffer(element)
       ? `\\x${element.toString('hex')}`
       : encodeScalar(element, index);
