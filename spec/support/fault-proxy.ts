@@ -34,6 +34,8 @@ export interface FaultProxy {
   accepted(): number;
   /** Connections whose sockets are still open. */
   open(): number;
+  /** Planned faults that took effect so far (their byte came), by kind and direction. */
+  triggered(): Record<string, number>;
   /** Bytes that connection number `index` carried so far in `direction`, faults or not. */
   seen(index: number, direction: Direction): number;
   /** Faults of connections accepted from now on; the argument is the connection's number. */
@@ -69,6 +71,14 @@ export async function faultProxy(targetPort: number): Promise<FaultProxy> {
     port: address.port,
     accepted: () => accepted,
     open: () => pairs.size,
+    triggered() {
+      const counts: Record<string, number> = {};
+      for (const fault of all.flatMap((pair) => [...pair.triggered])) {
+        const key = `${fault.kind} ${fault.direction}`;
+        counts[key] = (counts[key] ?? 0) + 1;
+      }
+      return counts;
+    },
     seen: (index, direction) => all[index]?.seen[direction] ?? 0,
     plan(faults) {
       planned = faults;
@@ -103,6 +113,8 @@ class Pair {
   /** Delayed writes not yet made: cleared when the pair goes, so no timer outlives it. */
   private readonly timers = new Set<NodeJS.Timeout>();
   private gone = false;
+  /** Faults whose byte has come. */
+  readonly triggered = new Set<Fault>();
 
   constructor(
     private readonly client: Socket,
@@ -142,6 +154,7 @@ class Pair {
     for (const fault of this.faults) {
       if (fault.direction !== direction) continue;
       const offset = fault.at - start;
+      if (offset < bytes.length) this.triggered.add(fault);
       switch (fault.kind) {
         case 'corrupt':
           for (

@@ -64,6 +64,8 @@ export class MessageDecoder {
         return readyForQuery(body);
       case BackendCode.CommandComplete:
         return commandComplete(body);
+      case BackendCode.ParameterDescription:
+        return parameterDescription(body);
     }
     if (!KNOWN_CODES.has(code)) {
       throw violation(`unknown message type 0x${code.toString(16)}`);
@@ -136,6 +138,19 @@ function readyForQuery(body: Buffer): BackendMessage {
   const message = body.length === 1 ? READY[String.fromCharCode(body[0])] : undefined;
   if (message === undefined) throw violation('malformed ReadyForQuery');
   return message;
+}
+
+/**
+ * ParameterDescription: a count, then one type OID each. Read here because
+ * pg-protocol takes the count as signed, which breaks past 32,767 parameters.
+ */
+function parameterDescription(body: Buffer): BackendMessage {
+  if (body.length < 2) throw violation('malformed ParameterDescription');
+  const count = body.readUInt16BE(0);
+  if (body.length !== 2 + count * 4) throw violation('malformed ParameterDescription');
+  const typeIds: number[] = new Array<number>(count);
+  for (let i = 0; i < count; i++) typeIds[i] = body.readUInt32BE(2 + i * 4);
+  return { name: 'parameterDescription', typeIds };
 }
 
 /** CommandComplete: the command tag, a NUL-terminated string. */
