@@ -62,6 +62,8 @@ export interface ConnectionOptions {
 const DEFAULT_STATEMENT_CACHE_SIZE = 100;
 const DEFAULT_PIPELINE_DEPTH = 4;
 const DEFAULT_CANCEL_TIMEOUT_MS = 10_000;
+/** How often an abandoned request with pipelined followers is looked at before cancelling it. */
+const CANCEL_LOOK_MS = 20;
 /** SQLSTATE query_canceled: what a CancelRequest makes the running statement fail with. */
 const QUERY_CANCELED = '57014';
 
@@ -95,6 +97,10 @@ export class Connection {
   private readonly exposed = new WeakSet<Request>();
   /** The transaction status before the first request in flight began. */
   private statusBeforeHead: TransactionStatus;
+  /** Rows received for the first request in flight: tells whether the server still produces. */
+  private headRows = 0;
+  /** The next look at an abandoned head with followers (see {@link cancelHead}). */
+  private cancelLook: NodeJS.Timeout | undefined;
   /** The head's query_canceled error held back, because our cancel caused it: it runs again. */
   private heldError: BackendMessage | undefined;
   /** A CancelRequest whose socket the server has not closed yet: nothing new is written. */
@@ -397,12 +403,32 @@ export class Connection {
     this.abandonTimer.unref();
   }
 
-  /** Cancels the first request in flight, unless it ends itself (CopyFail). */
+  /**
+   * Cancels the first request in flight, unless it ends itself (CopyFail).
+   * Alone on the wire, at once. With pipelined requests behind it, a cancel
+   * that arrives after the server finished it would hit one of them, so it is
+   * sent only while the server is seen still producing the abandoned result:
+   * rows keep arriving from one look to the next. A short result ends by
+   * itself before that, and its followers are never exposed.
+   */
   private cancelHead(): void {
     const head = this.inFlight[0];
     if (head === undefined || head.abandonment === 'self') return;
-    for (const follower of this.inFlight.slice(1)) this.exposed.add(follower);
-    this.cancel();
+    if (this.inFlight.length === 1) return this.cancel();
+    let seen = this.headRows;
+    const look = (): void => {
+      if (this.inFlight[0] !== head || this.state === 'closed') return;
+      if (this.headRows === seen) {
+        // Nothing new: the result may be complete and waiting in buffers; look again.
+        this.cancelLook = setTimeout(look, CANCEL_LOOK_MS);
+        return;
+      }
+      seen = this.headRows;
+      for (const follower of this.inFlight.slice(1)) this.exposed.add(follower);
+      this.cancel();
+    };
+    clearTimeout(this.cancelLook);
+    this.cancelLook = setTimeout(look, CANCEL_LOOK_MS);
   }
 
   private cancel(): void {
@@ -463,6 +489,7 @@ export class Connection {
       const request = this.inFlight[0];
       if (request === undefined) throw unexpected('data row');
       this.headStreaming = true;
+      this.headRows++;
       request.row(buffer, start, end);
     },
     message: (message) => this.route(message),
@@ -526,6 +553,9 @@ export class Connection {
     this.status = status;
     this.statusBeforeHead = status;
     this.headStreaming = false;
+    this.headRows = 0;
+    clearTimeout(this.cancelLook);
+    this.cancelLook = undefined;
     const held = this.heldError;
     this.heldError = undefined;
     if (held !== undefined) {
@@ -583,6 +613,7 @@ export class Connection {
     if (this.state === 'closed') return;
     this.state = 'closed';
     clearTimeout(this.abandonTimer);
+    clearTimeout(this.cancelLook);
     this.cancelling?.unsubscribe();
     this.cancelling = undefined;
     const failure =
