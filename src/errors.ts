@@ -107,7 +107,9 @@ export interface ServerMessageFields {
  * An error reported by the server (ErrorResponse), with every field it sent.
  *
  * @example
- * conn.query('select 1/0').subscribe({ error: (e) => e instanceof DatabaseError && e.code }); // '22012'
+ * conn.query('select 1/0').subscribe({
+ *   error: (e) => e instanceof DatabaseError && e.code, // '22012'
+ * });
  */
 export class DatabaseError extends Error implements ServerMessageFields {
   override name = 'DatabaseError';

@@ -7,7 +7,7 @@
  *
  * connect('postgresql://app@localhost/app')
  *   .pipe(switchMap((conn) => conn.query('select 1 as one')), take(1))
- *   .subscribe((row) => console.log(row.one));
+ *   .subscribe((row) => show(row.one));
  */
 export { connect, type ConnectOptions } from './connection/connect';
 export { withConnection } from './connection/with-connection';

@@ -19,13 +19,22 @@ export interface ClientOptions extends ConnectOptions {
    * bound); one more fails at once with `RXPG_POOL_QUEUE_FULL`.
    */
   readonly maxWaiting?: number;
-  /** How long a request waits for a connection before failing with `RXPG_ACQUIRE_TIMEOUT` (default: no limit). */
+  /**
+   * How long a request waits for a connection before failing with `RXPG_ACQUIRE_TIMEOUT` (default:
+   * no limit).
+   */
   readonly acquireTimeout?: number;
   /** How long an unused connection stays open (default 10,000). */
   readonly idleTimeout?: number;
-  /** How long a connection is used from its opening; older ones are closed when idle (default: no limit). */
+  /**
+   * How long a connection is used from its opening; older ones are closed when idle (default: no
+   * limit).
+   */
   readonly maxLifetime?: number;
-  /** Closes each connection as soon as nothing waits for it, as pgasync's `auto_disconnect` (default false). */
+  /**
+   * Closes each connection as soon as nothing waits for it, as pgasync's `auto_disconnect` (default
+   * false).
+   */
   readonly autoDisconnect?: boolean;
   /**
    * Runs on every new connection before its first use, e.g. to SET a

@@ -28,8 +28,10 @@ import type { Transaction } from './transaction-scope';
  * @example
  * const client = new Client('postgresql://app@localhost/app', { maxConnections: 5 });
  * client
- *   .executeStatement<{ id: number; name: string }>('select id, name from users where id = $1', [42])
- *   .subscribe((user) => console.log(user.name));
+ *   .executeStatement<{ id: number; name: string }>('select id, name from users where id = $1', [
+ *     42,
+ *   ])
+ *   .subscribe((user) => show(user.name));
  * // when the application stops:
  * await client.close();
  */
@@ -67,7 +69,7 @@ export class Client {
    * statements) on a pooled connection and emits every row.
    *
    * @example
-   * client.query<{ now: Date }>('select now()').subscribe((row) => console.log(row.now));
+   * client.query<{ now: Date }>('select now()').subscribe((row) => show(row.now));
    */
   query<T = Row>(sql: string, options?: QueryOptions): Observable<T> {
     return withConnection(this.pool, (connection) => connection.query<T>(sql, options));
@@ -79,7 +81,7 @@ export class Client {
    *
    * @example
    * client.queryResults('update jobs set done = true where done = false')
-   *   .subscribe((r) => console.log(`${r.rowCount} jobs closed`));
+   *   .subscribe((r) => show(`${r.rowCount} jobs closed`));
    */
   queryResults<T = Row>(sql: string, options?: QueryOptions): Observable<Result<T>> {
     return withConnection(this.pool, (connection) => connection.queryResults<T>(sql, options));
@@ -92,7 +94,9 @@ export class Client {
    * See `Connection.cursor`.
    *
    * @example
-   * client.cursor('select * from events', [], (rows) => saveAll(rows), { batchSize: 500 }).subscribe();
+   * client
+   *   .cursor('select * from events', [], (rows) => saveAll(rows), { batchSize: 500 })
+   *   .subscribe();
    */
   cursor<T = Row, R = never>(
     sql: string,
@@ -143,7 +147,7 @@ export class Client {
    *
    * @example
    * client.executeResults('delete from carts where owner = $1', [userId])
-   *   .subscribe((r) => console.log(`${r.rowCount} carts removed`));
+   *   .subscribe((r) => show(`${r.rowCount} carts removed`));
    */
   executeResults<T = Row>(
     sql: string,
@@ -168,8 +172,15 @@ export class Client {
    *   .transaction(
    *     (tx) =>
    *       tx
-   *         .executeStatement<{ id: number }>('insert into orders (item) values ($1) returning id', ['book'])
-   *         .pipe(concatMap((order) => tx.executeStatement('insert into audit (order_id) values ($1)', [order.id]))),
+   *         .executeStatement<{ id: number }>(
+   *           'insert into orders (item) values ($1) returning id',
+   *           ['book'],
+   *         )
+   *         .pipe(
+   *           concatMap((order) =>
+   *             tx.executeStatement('insert into audit (order_id) values ($1)', [order.id]),
+   *           ),
+   *         ),
    *     { isolationLevel: 'serializable', retry: 3 },
    *   )
    *   .subscribe();
@@ -182,14 +193,14 @@ export class Client {
   }
 
   /**
-   * Emits the notifications of `channel` (its name taken as is: any case,
+   * Emits the notifications of `channel` (its name taken as it is, in any case,
    * any character). All listeners share one dedicated connection; LISTEN is
    * sent for a channel's first subscriber and UNLISTEN after its last. When
    * the connection is lost, rxpg reconnects and listens again; watch
    * {@link listenEvents$} to learn that notifications may have been missed.
    *
    * @example
-   * client.listen('Order Events').subscribe((n) => console.log(n.payload));
+   * client.listen('Order Events').subscribe((n) => show(n.payload));
    */
   listen(channel: string): Observable<Notification> {
     return this.listener.listen(channel);
@@ -228,7 +239,7 @@ export class Client {
    *
    * @example
    * client.copyFrom('copy users (id, name) from stdin (format csv)', createReadStream('users.csv'))
-   *   .subscribe((rows) => console.log(`${rows} rows`));
+   *   .subscribe((rows) => show(`${rows} rows`));
    */
   copyFrom(sql: string, source: CopySource): Observable<number> {
     return withConnection(this.pool, (connection) => connection.copyFrom(sql, source));

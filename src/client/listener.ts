@@ -151,7 +151,8 @@ export class Listener {
         if (this.channels.has(name)) this.events.next({ kind: 'listening', channel: name });
       },
       error: (error: unknown) => {
-        // A lost connection is dealt with by reconnecting; only the server's refusal ends listeners.
+        // A lost connection is dealt with by reconnecting; only the server's refusal ends
+        // listeners.
         if (error instanceof DatabaseError) this.refused(name, error);
       },
     });

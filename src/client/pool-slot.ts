@@ -35,7 +35,10 @@ export class PoolSlot {
   private timer: NodeJS.Timeout | undefined;
   private subscription: Subscription | undefined;
 
-  /** Starts opening the connection; the slot must be known to the pool first (errors may be synchronous). */
+  /**
+   * Starts opening the connection; the slot must be known to the pool first (errors may be
+   * synchronous).
+   */
   start(open$: Observable<Connection>, events: SlotEvents): void {
     this.subscription = open$.subscribe({
       next: (connection) => {

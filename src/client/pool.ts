@@ -6,7 +6,9 @@ import type { PoolOptions } from './pool-options';
 import { PoolSlot, type SlotEvents } from './pool-slot';
 import type { PoolStats } from './pool-stats';
 
-/** A connection lent by the pool; `release` gives it back (once; later calls do nothing). @internal */
+/**
+ * A connection lent by the pool; `release` gives it back (once; later calls do nothing). @internal
+ */
 export interface Lease {
   readonly connection: Connection;
   release(): void;

@@ -65,7 +65,9 @@ export function lookupPasswordFor(
   return lookupPassword(config.passfile, host, target.port, config.dbname, config.user, onWarning);
 }
 
-/** The host as written in the file: the default socket folder and no host at all are `localhost`. */
+/**
+ * The host as written in the file: the default socket folder and no host at all are `localhost`.
+ */
 function pgpassHost(host: string): string {
   return host === '' || host === DEFAULT_SOCKET_DIR ? 'localhost' : host;
 }

@@ -30,7 +30,8 @@ const TARGET_SESSION_ATTRS: readonly TargetSessionAttrs[] = [
  * host, port, user, dbname, password or passfile counts as not given.
  *
  * @example
- * resolveConfig(new Map([['host', 'db1']]), {}, { homedir: '/home/ann', username: 'ann' }, '/home/ann');
+ * const os = { homedir: '/home/ann', username: 'ann' };
+ * resolveConfig(new Map([['host', 'db1']]), {}, os, '/home/ann');
  * // { hosts: [{ host: 'db1', port: 5432 }], user: 'ann', dbname: 'ann', sslmode: 'prefer', ... }
  */
 export function resolveConfig(

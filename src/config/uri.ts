@@ -11,7 +11,9 @@ const PREFIXES = ['postgresql://', 'postgres://'] as const;
 /** What an error message shows in place of a password. */
 const MASK = '****';
 
-/** True when `conninfo` starts with `postgresql://` or `postgres://` (case matters, as in libpq). */
+/**
+ * True when `conninfo` starts with `postgresql://` or `postgres://` (case matters, as in libpq).
+ */
 export function isUri(conninfo: string): boolean {
   return PREFIXES.some((p) => conninfo.startsWith(p));
 }

@@ -12,7 +12,9 @@ import { AttemptFailure, type Recovery } from './attempt-failure';
 import { Authenticator, type TransportInfo } from './authenticate';
 import type { BackendKey, Session } from './session';
 
-/** libpq's bounds before the server is authenticated: requests are small, errors a little larger. */
+/**
+ * libpq's bounds before the server is authenticated: requests are small, errors a little larger.
+ */
 const MAX_AUTH_REQUEST = 2000;
 const MAX_PREAUTH_ERROR = 30000;
 
@@ -154,7 +156,9 @@ function recoveryFrom(error: Error, authenticated: boolean): Recovery {
   return error.code === CANNOT_CONNECT_NOW ? 'next-host' : 'next-encryption';
 }
 
-/** Until a Connection takes the stream, its failures are reported by nobody but the socket owner. */
+/**
+ * Until a Connection takes the stream, its failures are reported by nobody but the socket owner.
+ */
 const DETACHED = {
   row: () => undefined,
   message: () => undefined,

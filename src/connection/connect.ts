@@ -38,7 +38,7 @@ const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024 * 1024;
  * @example
  * connect('postgresql://app@localhost/app?sslmode=verify-full')
  *   .pipe(switchMap((conn) => conn.query('select now() as now')), take(1))
- *   .subscribe((row) => console.log(row.now));
+ *   .subscribe((row) => show(row.now));
  */
 export function connect(
   config?: string | ConnectionParameters,

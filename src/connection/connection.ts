@@ -81,7 +81,7 @@ const CLIENT_ENCODING = 'UTF8';
  * @example
  * connect('postgresql://app@localhost/app')
  *   .pipe(switchMap((conn) => conn.query('select 1 as one')))
- *   .subscribe((row) => console.log(row.one));
+ *   .subscribe((row) => show(row.one));
  */
 export class Connection {
   private state: ConnectionState = 'ready';
@@ -185,7 +185,7 @@ export class Connection {
    *
    * @example
    * conn.queryResults("insert into t values (1), (2); delete from t where id = 1")
-   *   .subscribe((r) => console.log(r.command, r.rowCount)); // INSERT 2, then DELETE 1
+   *   .subscribe((r) => show(r.command, r.rowCount)); // INSERT 2, then DELETE 1
    */
   queryResults<T = Row>(sql: string, options: QueryOptions = {}): Observable<Result<T>> {
     return this.request<Result<T>>(
@@ -199,7 +199,7 @@ export class Connection {
    * per-connection cache of prepared statements (see `statementCacheSize`).
    *
    * @example
-   * conn.executeStatement('select * from users where id = $1', [42]).subscribe(console.log);
+   * conn.executeStatement('select * from users where id = $1', [42]).subscribe(show);
    */
   executeStatement<T = Row>(
     sql: string,
@@ -225,7 +225,7 @@ export class Connection {
    *
    * @example
    * conn.executeResults('delete from sessions where expires < $1', [new Date()])
-   *   .subscribe((r) => console.log(`${r.rowCount} sessions expired`));
+   *   .subscribe((r) => show(`${r.rowCount} sessions expired`));
    */
   executeResults<T = Row>(
     sql: string,
@@ -263,7 +263,7 @@ export class Connection {
    *
    * @example
    * conn.copyFrom('copy users (id, name) from stdin', ['1\tada\n', '2\tbob\n'])
-   *   .subscribe((rows) => console.log(rows)); // 2
+   *   .subscribe((rows) => show(rows)); // 2
    */
   copyFrom(sql: string, source: CopySource): Observable<number> {
     return this.request<number>(
@@ -280,7 +280,7 @@ export class Connection {
    *
    * @example
    * conn.cursor('select * from events', [], (rows) => saveAll(rows), { batchSize: 500 })
-   *   .subscribe({ complete: () => console.log('all saved') });
+   *   .subscribe({ complete: () => show('all saved') });
    */
   cursor<T = Row, R = never>(
     sql: string,
@@ -324,7 +324,9 @@ export class Connection {
     return types === options.types ? options : { ...options, types };
   }
 
-  /** The parsers of a query: the connection's, overridden by the query's; undefined when neither. */
+  /**
+   * The parsers of a query: the connection's, overridden by the query's; undefined when neither.
+   */
   private typesFor(options: QueryOptions): TypeParsers | undefined {
     const own = this.options.types;
     if (options.types === undefined) return own;

@@ -19,7 +19,9 @@ export interface Request {
    * a request ahead of it hit it instead (before any row, outside a transaction).
    */
   readonly rerunnable?: boolean;
-  /** The bytes to write, built when the request's turn comes (a statement cache may have changed). */
+  /**
+   * The bytes to write, built when the request's turn comes (a statement cache may have changed).
+   */
   start(): Buffer;
   /** A DataRow body at `buffer[start, end)`. */
   row(buffer: Buffer, start: number, end: number): void;

@@ -10,7 +10,7 @@ import type { Connection } from './connection';
  *
  * @example
  * withConnection('postgresql://app@localhost/app', (conn) => conn.query('select 1 as one'))
- *   .subscribe({ next: (row) => console.log(row.one), complete: () => console.log('closed') });
+ *   .subscribe({ next: (row) => show(row.one), complete: () => show('closed') });
  */
 export function withConnection<T>(
   config: string | ConnectionParameters | undefined,

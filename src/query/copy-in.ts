@@ -8,7 +8,9 @@ import { CopyWriter, type CopySink } from './copy-writer';
 
 /** The reason sent in CopyFail when the subscriber leaves mid-copy. */
 const ABANDONED = 'COPY abandoned: the subscriber unsubscribed';
-/** CopyFail carries a C string: the server reads up to the first NUL, and only so much is useful. */
+/**
+ * CopyFail carries a C string: the server reads up to the first NUL, and only so much is useful.
+ */
 const MAX_REASON_LENGTH = 1000;
 
 /**

@@ -53,7 +53,9 @@ export function readSource(source: CopySource | string, sink: ChunkSink): () => 
   return pull(source[Symbol.iterator](), sink);
 }
 
-/** Pulls one chunk at a time, synchronously while the iterator is, pausing while the sink is full. */
+/**
+ * Pulls one chunk at a time, synchronously while the iterator is, pausing while the sink is full.
+ */
 function pull(
   iterator: Iterator<CopyChunk> | AsyncIterator<CopyChunk>,
   sink: ChunkSink,

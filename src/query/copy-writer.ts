@@ -29,7 +29,9 @@ export class CopyWriter {
 
   constructor(private readonly sink: CopySink) {}
 
-  /** Takes a chunk; false when the socket is full and the source should wait for {@link whenRoom}. */
+  /**
+   * Takes a chunk; false when the socket is full and the source should wait for {@link whenRoom}.
+   */
   push(chunk: CopyChunk): boolean {
     const bytes = toBuffer(chunk);
     if (bytes.length === 0) return true;

@@ -34,7 +34,8 @@ export const MAX_PARAMETERS = 65535;
  * Encodes one parameter for Bind: `null` for SQL NULL, a Buffer (sent in binary,
  * which is exactly bytea's binary form), or text.
  *
- * - booleans as `true`/`false`, numbers and bigints in decimal (NaN, Infinity as PostgreSQL spells them);
+ * - booleans as `true`/`false`, numbers and bigints in decimal (NaN, Infinity as PostgreSQL spells
+ *   them);
  * - strings as they are, but never with a NUL character, which no PostgreSQL text holds;
  * - Dates in UTC, so that `timestamp` and `timestamptz` both round-trip;
  * - arrays as array literals, nested, with NULLs and quoting;

@@ -7,7 +7,7 @@ import type { TypeParsers } from './types';
  * @example
  * conn.query<[number, string]>('select 1, 2::text', {
  *   rowMode: 'array',
- *   onColumns: (columns) => console.log(columns.map((c) => `${c.name}: ${c.typeId}`)),
+ *   onColumns: (columns) => show(columns.map((c) => `${c.name}: ${c.typeId}`)),
  * });
  */
 export interface QueryOptions {

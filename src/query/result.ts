@@ -7,7 +7,7 @@ import type { Column, Row } from './columns';
  *
  * @example
  * conn.executeResults('update users set active = false where seen < $1', [cutoff])
- *   .subscribe((result) => console.log(`${result.command}: ${result.rowCount} rows`)); // UPDATE: 3 rows
+ *   .subscribe((result) => show(`${result.command}: ${result.rowCount} rows`)); // UPDATE: 3 rows
  */
 export interface Result<T = Row> {
   /** The command, from the tag: `'SELECT'`, `'INSERT'`, `'CREATE TABLE'`... */
