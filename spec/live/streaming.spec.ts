@@ -12,6 +12,7 @@ import {
 } from 'rxjs';
 import { Client } from '../../src/client/client';
 import { connect } from '../../src/connection/connect';
+import { withConnection } from '../../src/connection/with-connection';
 import type { Connection } from '../../src/connection/connection';
 import { useCluster } from '../support/cluster';
 import { CLEAN_ENV } from '../support/outcome';
@@ -317,5 +318,64 @@ describe('bounded reads through the Client', () => {
         .pipe(toArray()),
     );
     expect(sizes).toEqual([300, 300, 300, 100]);
+  });
+});
+
+describe('closing and withConnection', () => {
+  const cluster = useCluster({});
+  const params = () => ({
+    host: cluster().socketDir,
+    port: cluster().port,
+    user: cluster().user,
+    dbname: 'postgres',
+  });
+
+  it('withConnection takes work that returns a Promise, and closes after it', async () => {
+    const rows = await lastValueFrom(
+      withConnection(
+        params(),
+        (conn) => lastValueFrom(conn.query<{ n: number }>('select 7 as n').pipe(toArray())),
+        {
+          env: CLEAN_ENV,
+        },
+      ),
+    );
+    expect(rows).toEqual([{ n: 7 }]);
+  });
+
+  it('withConnection reports an error thrown by its work', async () => {
+    await expect(
+      lastValueFrom(
+        withConnection(
+          params(),
+          async () => {
+            throw new Error('work failed');
+          },
+          { env: CLEAN_ENV },
+        ),
+      ),
+    ).rejects.toThrow('work failed');
+  });
+
+  it('close() cancels a query the server is still running', async () => {
+    const conn = await firstValueFrom(connect(params(), { env: CLEAN_ENV }));
+    const pid = conn.processId;
+    // A FROM-clause function scan computes everything before its first row: nothing arrives.
+    conn
+      .query('select g as close_cancels from generate_series(1, 1000000000) g')
+      .subscribe({ error: () => undefined });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    conn.close();
+    const deadline = Date.now() + 5000;
+    let active = 1;
+    while (active > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const rows = await cluster().admin<{ n: number }>(
+        "select count(*)::int as n from pg_stat_activity where pid = $1 and state = 'active'",
+        [pid],
+      );
+      active = rows[0].n;
+    }
+    expect(active).toBe(0);
   });
 });

@@ -11,6 +11,8 @@ import { parseArgs } from 'node:util';
 import { finalize, Subscription } from 'rxjs';
 import { withConnection } from '../connection/with-connection';
 import { RxpgError } from '../errors';
+import type { Row } from '../query/columns';
+import { keepText, type TypeParsers } from '../query/types';
 import { formatterFor, type OutputFormat } from './format';
 import { Progress } from './progress';
 import { RowWriter } from './row-writer';
@@ -24,6 +26,13 @@ const USAGE = `usage: rxpg [CONNINFO] -c SQL [--format ndjson|csv] [--output FIL
   -o, --output     write rows to FILE instead of stdout
   --throwaway      start a temporary PostgreSQL (TLS on, sslmode=verify-full) and remove it at exit
   -h, --help       this text`;
+
+/**
+ * Every type kept as the server's own text: an export shows values exactly as
+ * PostgreSQL prints them (microseconds, infinity, bytea, arrays), and skips
+ * decoding altogether.
+ */
+const AS_TEXT: TypeParsers = new Proxy({}, { get: () => keepText });
 
 interface CliOptions {
   readonly conninfo: string | undefined;
@@ -109,7 +118,9 @@ function run(options: CliOptions, conninfo: string | undefined): Promise<number>
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
 
-    subscription = withConnection(conninfo, (connection) => connection.query(options.sql))
+    subscription = withConnection(conninfo, (connection) =>
+      connection.query<Row>(options.sql, { types: AS_TEXT }),
+    )
       .pipe(
         finalize(() => {
           process.off('SIGINT', onSignal);

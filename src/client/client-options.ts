@@ -1,4 +1,5 @@
 import type { ConnectOptions } from '../connection/connect';
+import { suggestKeyword } from '../config/suggest';
 import { ErrorCode, RxpgError } from '../errors';
 import type { ConnectHook } from './open-connection';
 import type { PoolOptions } from './pool-options';
@@ -46,8 +47,34 @@ export interface ClientOptions extends ConnectOptions {
 const DEFAULT_MAX_CONNECTIONS = 10;
 const DEFAULT_IDLE_TIMEOUT = 10_000;
 
+/** Every option a Client takes: its own and those of connect(). */
+const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
+  'maxConnections',
+  'maxWaiting',
+  'acquireTimeout',
+  'idleTimeout',
+  'maxLifetime',
+  'autoDisconnect',
+  'onConnect',
+  'types',
+  'statementCacheSize',
+  'pipelineDepth',
+  'cancelTimeout',
+  'maxMessageSize',
+  'maxScramIterations',
+  'env',
+  'tls',
+]);
+
 /** The pool's part of `options`, checked, with defaults filled in. @internal */
 export function poolOptions(options: ClientOptions): PoolOptions {
+  for (const name of Object.keys(options)) {
+    if (KNOWN_OPTIONS.has(name)) continue;
+    const guess = suggestKeyword(name, KNOWN_OPTIONS);
+    throw new RxpgError(ErrorCode.InvalidConfig, `unknown Client option "${name}"`, {
+      hint: guess === undefined ? 'see ClientOptions' : `did you mean "${guess}"?`,
+    });
+  }
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
   if (!Number.isInteger(maxConnections) || maxConnections < 1) {
     throw invalid('maxConnections', maxConnections, 'a whole number of at least 1');

@@ -98,7 +98,7 @@ export class Client {
    *   .cursor('select * from events', [], (rows) => saveAll(rows), { batchSize: 500 })
    *   .subscribe();
    */
-  cursor<T = Row, R = never>(
+  cursor<T = Row, R = unknown>(
     sql: string,
     params: readonly unknown[],
     work: (rows: T[]) => ObservableInput<R>,

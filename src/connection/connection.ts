@@ -1,5 +1,5 @@
 import { serialize } from 'pg-protocol';
-import { Observable, Subject, Subscription, type ObservableInput } from 'rxjs';
+import { Observable, Subject, Subscription, timeout, type ObservableInput } from 'rxjs';
 import type { Session } from '../connect/session';
 import { ErrorCode, RxpgError, type ServerMessageFields } from '../errors';
 import type { MessageHandler } from '../protocol/message-stream';
@@ -62,6 +62,8 @@ export interface ConnectionOptions {
 const DEFAULT_STATEMENT_CACHE_SIZE = 100;
 const DEFAULT_PIPELINE_DEPTH = 4;
 const DEFAULT_CANCEL_TIMEOUT_MS = 10_000;
+/** How long close() waits for the cancel of a running query before ending the session anyway. */
+const CLOSE_CANCEL_TIMEOUT_MS = 5_000;
 /** How often an abandoned request with pipelined followers is looked at before cancelling it. */
 const CANCEL_LOOK_MS = 20;
 /** SQLSTATE query_canceled: what a CancelRequest makes the running statement fail with. */
@@ -282,7 +284,7 @@ export class Connection {
    * conn.cursor('select * from events', [], (rows) => saveAll(rows), { batchSize: 500 })
    *   .subscribe({ complete: () => show('all saved') });
    */
-  cursor<T = Row, R = never>(
+  cursor<T = Row, R = unknown>(
     sql: string,
     params: readonly unknown[],
     work: (rows: T[]) => ObservableInput<R>,
@@ -333,11 +335,21 @@ export class Connection {
     return own === undefined ? options.types : { ...own, ...options.types };
   }
 
-  /** Sends Terminate and closes the socket; queued requests fail. */
+  /** Cancels a running query, sends Terminate and closes the socket; queued requests fail. */
   close(): void {
     if (this.state === 'closing' || this.state === 'closed') return;
+    const busy = this.inFlight.length > 0 && this.cancelRequest !== undefined;
     this.state = 'closing';
-    this.session.stream.close(serialize.end());
+    const terminate = (): void => this.session.stream.close(serialize.end());
+    if (busy && this.cancelRequest !== undefined) {
+      // A backend busy with a query reads Terminate only when it is done, which may be never:
+      // cancel the query first, then end the session.
+      this.cancelRequest()
+        .pipe(timeout({ first: CLOSE_CANCEL_TIMEOUT_MS }))
+        .subscribe({ complete: terminate, error: terminate });
+    } else {
+      terminate();
+    }
     this.end(undefined);
   }
 

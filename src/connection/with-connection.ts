@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { from, Observable, type ObservableInput } from 'rxjs';
 import type { ConnectionParameters } from '../config';
 import { connect, type ConnectOptions } from './connect';
 import type { Connection } from './connection';
@@ -14,7 +14,7 @@ import type { Connection } from './connection';
  */
 export function withConnection<T>(
   config: string | ConnectionParameters | undefined,
-  work: (connection: Connection) => Observable<T>,
+  work: (connection: Connection) => ObservableInput<T>,
   options: ConnectOptions = {},
 ): Observable<T> {
   return new Observable<T>((subscriber) => {
@@ -23,7 +23,8 @@ export function withConnection<T>(
       next: (conn) => {
         let source: Observable<T>;
         try {
-          source = work(conn);
+          // A Promise, an async iterable or an array is as good as an Observable here.
+          source = from(work(conn));
         } catch (error) {
           subscriber.error(error);
           return;
