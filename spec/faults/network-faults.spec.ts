@@ -139,7 +139,8 @@ describe('faults in the network', () => {
         toArray(),
       ),
     );
-    expect(proxy.accepted()).toBe(base + offsets.length);
+    // Cancel requests of sessions ended by their own timeout take proxied connections too.
+    expect(proxy.accepted()).toBeGreaterThanOrEqual(base + offsets.length);
     expect(Date.now() - started).toBeLessThan(20_000);
     const unexplained = outcomes.filter(
       (o) => o !== 'complete' && o !== 'own timeout' && !/^(RXPG_[A-Z_]+|[0-9A-Z]{5})$/.test(o),

@@ -5,13 +5,20 @@ export type Direction = 'toServer' | 'toClient';
 
 /**
  * What goes wrong on one connection, from byte `at` (counted from 0 in that direction):
- * - `stall`: nothing more is forwarded, and nothing is closed;
+ * - `stall`: nothing more is forwarded, not even the server's close; with `cutAfterMs`, both
+ *   sockets are destroyed that long after;
  * - `cut`: the bytes before `at` are forwarded, then both sockets are destroyed;
  * - `delay`: every byte from `at` on is forwarded `ms` later;
  * - `corrupt`: `length` bytes from `at` on are replaced by bytes from `random`.
  */
 export type Fault =
-  | { readonly kind: 'stall'; readonly direction: Direction; readonly at: number }
+  | {
+      readonly kind: 'stall';
+      readonly direction: Direction;
+      readonly at: number;
+      /** Ends the stall with a cut after this long, as a kernel that gives up would. */
+      readonly cutAfterMs?: number;
+    }
   | { readonly kind: 'cut'; readonly direction: Direction; readonly at: number }
   | {
       readonly kind: 'delay';
@@ -122,10 +129,13 @@ class Pair {
     private readonly faults: readonly Fault[],
     private readonly onGone: () => void,
   ) {
-    for (const socket of [client, upstream]) {
-      socket.on('error', () => undefined);
-      socket.on('close', () => this.destroy());
-    }
+    for (const socket of [client, upstream]) socket.on('error', () => undefined);
+    // A network stalled towards rxpg carries no FIN either: rxpg must find out by itself. The
+    // server is told at once when rxpg gives up, as its keepalives would tell it in the end.
+    client.on('close', () => this.destroy());
+    upstream.on('close', () => {
+      if (!this.stalled.toClient) this.destroy();
+    });
     client.on('data', (chunk: Buffer) => this.forward('toServer', chunk));
     upstream.on('data', (chunk: Buffer) => this.forward('toClient', chunk));
   }
@@ -174,6 +184,7 @@ class Pair {
             bytes = bytes.subarray(0, Math.max(0, offset));
             this.stalled[direction] = true;
             if (fault.kind === 'cut') return this.send(direction, bytes, 0, true);
+            if (fault.cutAfterMs !== undefined) this.later(() => this.destroy(), fault.cutAfterMs);
           }
           break;
         default: {
@@ -198,10 +209,15 @@ class Pair {
       });
     };
     if (delay === 0) return write();
+    this.later(write, delay);
+  }
+
+  /** Runs `work` after `ms`, unless the pair is gone by then. */
+  private later(work: () => void, ms: number): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      write();
-    }, delay);
+      work();
+    }, ms);
     this.timers.add(timer);
   }
 }
