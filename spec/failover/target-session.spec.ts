@@ -85,6 +85,25 @@ describe('target_session_attrs with a real primary and hot standby', () => {
     }
   });
 
+  it('load_balance_hosts=random still lands where target_session_attrs says, and spreads any', async () => {
+    const { p, r } = servers();
+    const land = (attrs: string) =>
+      firstValueFrom(
+        connect(params([p, r], attrs, { load_balance_hosts: 'random' }), { env: CLEAN_ENV }).pipe(
+          switchMap((conn) => conn.query<Landing>(WHERE)),
+          take(1),
+        ),
+      );
+    const seen = new Set<number>();
+    for (let i = 0; i < 20; i++) {
+      expect(await land('read-write')).toEqual({ port: p, recovery: false });
+      expect(await land('standby')).toEqual({ port: r, recovery: true });
+      seen.add((await land('any')).port);
+    }
+    // Twenty draws of two hosts all alike: about one chance in half a million.
+    expect([...seen].sort()).toEqual([p, r].sort());
+  });
+
   it('any takes the first host that answers', async () => {
     const { p, r } = servers();
     expect(await landing([r, p], 'any')).toEqual({ port: r, recovery: true });
