@@ -151,6 +151,22 @@ describe('target_session_attrs with a real primary and hot standby', () => {
     }
   });
 
+  it('a matched connection that the server ends later fails with its own code, not the refusals before it', async () => {
+    const { p, r, primary } = servers();
+    const ended = new Promise<unknown>((resolve) => {
+      const subscription = connect(params([r, p], 'read-write'), { env: CLEAN_ENV }).subscribe({
+        next: (conn) => {
+          void primary.admin('select pg_terminate_backend($1)', [conn.processId]);
+        },
+        error: (error: unknown) => {
+          resolve(error);
+          subscription.unsubscribe();
+        },
+      });
+    });
+    expect(await ended).toMatchObject({ code: 'RXPG_CONNECTION_CLOSED' });
+  });
+
   it('a read-write Client with the standby listed first runs its queries on the primary', async () => {
     const { p, r } = servers();
     const client = new Client(params([r, p], 'read-write'), { env: CLEAN_ENV, maxConnections: 3 });

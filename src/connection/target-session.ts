@@ -1,4 +1,4 @@
-import { catchError, Observable, switchMap, throwError } from 'rxjs';
+import { catchError, defer, Observable, switchMap, tap, throwError } from 'rxjs';
 import type { Session } from '../connect/session';
 import { describeTarget } from '../connect/socket';
 import type { ConnectConfig, HostTarget, TargetSessionAttrs } from '../config/types';
@@ -32,24 +32,33 @@ export function withTargetSession(
 ): Observable<Connection> {
   const attrs = config.targetSessionAttrs;
   if (attrs === 'any') return establish(config).pipe(switchMap(open));
-  const hosts = orderHosts(config);
-  const failures: string[] = [];
-  const pass = (wanted: Wanted | undefined, from: number): Observable<Connection> => {
-    const rest = { ...config, hosts: hosts.slice(from), loadBalanceHosts: 'disable' as const };
-    return establish(rest).pipe(
-      switchMap((session) => checked(session, open(session), wanted)),
-      catchError((error: unknown) => {
-        if (!(error instanceof Mismatch)) return throwError(() => finalError(error, failures));
-        failures.push(error.message);
-        const next = hosts.indexOf(error.target, from) + 1;
-        if (next > 0 && next < hosts.length) return pass(wanted, next);
-        // libpq's second pass of prefer-standby: no standby answered, so any server will do.
-        if (attrs === 'prefer-standby' && wanted !== undefined) return pass(undefined, 0);
-        return throwError(() => noMatch(attrs, failures));
-      }),
-    );
-  };
-  return pass(attrs === 'prefer-standby' ? 'standby' : attrs, 0);
+  return defer(() => {
+    const hosts = orderHosts(config);
+    /** Why each host so far was not good enough, for the error if none is. */
+    const failures: string[] = [];
+    /** Set once a connection was handed on: its later end is the user's, passed on as it is. */
+    let emitted = false;
+    const pass = (wanted: Wanted | undefined, from: number): Observable<Connection> => {
+      const rest = { ...config, hosts: hosts.slice(from), loadBalanceHosts: 'disable' as const };
+      return establish(rest).pipe(
+        switchMap((session) => checked(session, open(session), wanted)),
+        tap(() => {
+          emitted = true;
+        }),
+        catchError((error: unknown) => {
+          if (emitted) return throwError(() => error);
+          if (!(error instanceof Mismatch)) return throwError(() => finalError(error, failures));
+          failures.push(error.message);
+          const next = hosts.indexOf(error.target, from) + 1;
+          if (next > 0 && next < hosts.length) return pass(wanted, next);
+          // libpq's second pass of prefer-standby: no standby answered, so any server will do.
+          if (attrs === 'prefer-standby' && wanted !== undefined) return pass(undefined, 0);
+          return throwError(() => noMatch(attrs, failures));
+        }),
+      );
+    };
+    return pass(attrs === 'prefer-standby' ? 'standby' : attrs, 0);
+  });
 }
 
 /**
