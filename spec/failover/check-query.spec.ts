@@ -29,9 +29,11 @@ function oneValue(column: string, typeOid: number, value: string): Buffer {
 
 /**
  * A server like those before PostgreSQL 14: it reports neither in_hot_standby nor
- * default_transaction_read_only, so the client must ask. `standby` says what it answers.
+ * default_transaction_read_only, so the client must ask (or, with `reportsHotStandby`, only
+ * in_hot_standby). `standby` says what it answers.
  */
-function olderServer(standby: boolean): (socket: Socket) => void {
+function olderServer(standby: boolean, reportsHotStandby = false): (socket: Socket) => void {
+  const hotStandby = message('S', Buffer.from(`in_hot_standby\0${standby ? 'on' : 'off'}\0`));
   return (socket) => {
     let pending = Buffer.alloc(0);
     let started = false;
@@ -47,7 +49,8 @@ function olderServer(standby: boolean): (socket: Socket) => void {
         pending = pending.subarray(end);
         if (type === 'startup') {
           started = true;
-          socket.write(Buffer.concat([authOk(), sessionStart()]));
+          const reported = reportsHotStandby ? [hotStandby] : [];
+          socket.write(Buffer.concat([authOk(), ...reported, sessionStart()]));
         } else if (type === 'Q' && body.includes('transaction_read_only')) {
           socket.write(oneValue('transaction_read_only', TEXT_OID, standby ? 'on' : 'off'));
         } else if (type === 'Q' && body.includes('pg_is_in_recovery')) {
@@ -105,6 +108,28 @@ describe('target_session_attrs against servers that do not report in_hot_standby
       expect(await landing(ports, attrs)).toBe(found);
       const sent = servers.flatMap((s, i) => s.received.slice(before[i]));
       expect(sent.some((bytes) => bytes.toString().includes(asked))).toBe(true);
+    }
+  });
+
+  it('primary and standby need no query when only in_hot_standby is reported; read-write does', async () => {
+    const reporting = [
+      await scriptedServer(olderServer(false, true)),
+      await scriptedServer(olderServer(true, true)),
+    ];
+    try {
+      const [primary, standby] = reporting;
+      const ports = [primary.port, standby.port];
+      const asked = () =>
+        reporting.flatMap((s) => s.received).some((b) => b.toString().includes('select pg_'));
+      expect(await landing(ports, 'standby')).toBe('standby');
+      expect(await landing(ports, 'primary')).toBe('primary');
+      expect(asked()).toBe(false);
+      const before = reporting.map((s) => s.connections());
+      expect(await landing([standby.port, primary.port], 'read-write')).toBe('primary');
+      const sent = reporting.flatMap((s, i) => s.received.slice(before[i]));
+      expect(sent.some((b) => b.toString().includes('show transaction_read_only'))).toBe(true);
+    } finally {
+      for (const server of reporting) await server.close();
     }
   });
 });

@@ -25,11 +25,13 @@ export function kindOf(
 ): Observable<SessionKind> {
   const hotStandby = session.parameters.get('in_hot_standby');
   const readOnlyDefault = session.parameters.get('default_transaction_read_only');
-  if (hotStandby !== undefined && readOnlyDefault !== undefined) {
+  const aboutWrites = wanted === 'read-write' || wanted === 'read-only';
+  // primary and standby need only in_hot_standby; read-write and read-only need both.
+  if (hotStandby !== undefined && (readOnlyDefault !== undefined || !aboutWrites)) {
     const standby = hotStandby === 'on';
     return of({ hotStandby: standby, readOnly: standby || readOnlyDefault === 'on' });
   }
-  if (wanted === 'read-write' || wanted === 'read-only') {
+  if (aboutWrites) {
     return single(
       connection.query<{ transaction_read_only: string }>('show transaction_read_only'),
     ).pipe(map((row) => ({ readOnly: row.transaction_read_only === 'on', hotStandby: false })));
