@@ -105,21 +105,18 @@ describe('faults on the server side', () => {
 
   // Bug in src/query: SimpleQuery keeps the FATAL ErrorResponse that came before the socket
   // closed, but failed() then reports "server closed the connection" instead of it.
-  it.failing(
-    'a query whose backend is terminated reports the FATAL 57P01 the server sent',
-    async () => {
-      const { connection, close } = await openVia(proxy.port);
-      const running = failure(connection.query('select pg_sleep(30)'));
-      await eventually(async () =>
-        (await faultSessions(cluster())).some((s) => s.state === 'active'),
-      );
-      await cluster().admin('select pg_terminate_backend($1)', [connection.processId]);
-      const outcome = await running;
-      close();
-      await nothingLeft();
-      expect(outcome.code).toBe('57P01');
-    },
-  );
+  it('a query whose backend is terminated reports the FATAL 57P01 the server sent', async () => {
+    const { connection, close } = await openVia(proxy.port);
+    const running = failure(connection.query('select pg_sleep(30)'));
+    await eventually(async () =>
+      (await faultSessions(cluster())).some((s) => s.state === 'active'),
+    );
+    await cluster().admin('select pg_terminate_backend($1)', [connection.processId]);
+    const outcome = await running;
+    close();
+    await nothingLeft();
+    expect(outcome.code).toBe('57P01');
+  });
 
   it('an idle connection terminated by the server ends with RXPG_CONNECTION_CLOSED, and the Client replaces it', async () => {
     const client = clientVia(cluster(), proxy.port, { maxConnections: 1 });

@@ -1,4 +1,14 @@
-import { catchError, defaultIfEmpty, defer, map, type Observable, of, switchMap } from 'rxjs';
+import {
+  catchError,
+  defaultIfEmpty,
+  defer,
+  identity,
+  map,
+  type Observable,
+  of,
+  switchMap,
+  timeout,
+} from 'rxjs';
 import type { Connection } from '../connection/connection';
 import { command } from './command';
 import { syncProbe } from './sync-probe';
@@ -11,7 +21,7 @@ import { syncProbe } from './sync-probe';
  * made so and must be discarded; never errors.
  * @internal
  */
-export function cleanConnection(connection: Connection): Observable<boolean> {
+export function cleanConnection(connection: Connection, bound: number): Observable<boolean> {
   return defer(() => {
     const state = connection.connectionState;
     if (state === 'closing' || state === 'closed') return of(false);
@@ -27,6 +37,8 @@ export function cleanConnection(connection: Connection): Observable<boolean> {
             ),
       ),
       map((clean) => clean && connection.connectionState === 'ready'),
+      // A clean-up that hangs (a stalled network under BEGIN or ROLLBACK) costs the connection.
+      Number.isFinite(bound) ? timeout({ first: bound }) : identity,
       catchError(() => of(false)),
       defaultIfEmpty(false),
     );

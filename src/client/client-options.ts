@@ -46,6 +46,7 @@ export interface ClientOptions extends ConnectOptions {
 
 const DEFAULT_MAX_CONNECTIONS = 10;
 const DEFAULT_IDLE_TIMEOUT = 10_000;
+const DEFAULT_CLEANUP_TIMEOUT = 10_000;
 
 /** Every option a Client takes: its own and those of connect(). */
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
@@ -90,6 +91,8 @@ export function poolOptions(options: ClientOptions): PoolOptions {
     idleTimeout: duration('idleTimeout', options.idleTimeout, DEFAULT_IDLE_TIMEOUT),
     maxLifetime: duration('maxLifetime', options.maxLifetime, Infinity),
     autoDisconnect: options.autoDisconnect ?? false,
+    // Cleaning waits for abandoned work, which the connection bounds by cancelTimeout too.
+    cleanupTimeout: duration('cancelTimeout', options.cancelTimeout, DEFAULT_CLEANUP_TIMEOUT),
   };
 }
 

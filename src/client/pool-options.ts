@@ -11,4 +11,6 @@ export interface PoolOptions {
   readonly maxLifetime: number;
   /** Closes each connection as soon as no one needs it. */
   readonly autoDisconnect: boolean;
+  /** How long making a returned connection clean may take before it is discarded (ms). */
+  readonly cleanupTimeout: number;
 }

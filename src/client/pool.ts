@@ -189,7 +189,7 @@ export class Pool implements SlotEvents {
   /** Idles the slot once its connection is clean, or discards it when it cannot be made so. */
   private makeClean(slot: PoolSlot, connection: Connection): void {
     slot.state = 'returning';
-    cleanConnection(connection).subscribe((clean) => {
+    cleanConnection(connection, this.options.cleanupTimeout).subscribe((clean) => {
       if (slot.state !== 'returning') return;
       if (clean) this.rest(slot);
       else this.discard(slot);

@@ -1,5 +1,12 @@
 import { serialize } from 'pg-protocol';
-import { Observable, Subject, Subscription, timeout, type ObservableInput } from 'rxjs';
+import {
+  Observable,
+  Subject,
+  Subscription,
+  timeout,
+  TimeoutError,
+  type ObservableInput,
+} from 'rxjs';
 import type { Session } from '../connect/session';
 import { ErrorCode, RxpgError, type ServerMessageFields } from '../errors';
 import type { MessageHandler } from '../protocol/message-stream';
@@ -454,7 +461,23 @@ export class Connection {
     };
     const cancelling = new Subscription();
     this.cancelling = cancelling;
-    cancelling.add(cancelRequest().subscribe({ complete: finished, error: finished }));
+    const bound = this.options.cancelTimeout ?? DEFAULT_CANCEL_TIMEOUT_MS;
+    cancelling.add(
+      cancelRequest()
+        .pipe(timeout({ first: bound }))
+        .subscribe({
+          complete: finished,
+          error: (error: unknown) => {
+            if (!(error instanceof TimeoutError)) return finished();
+            // A cancel still on its way could hit any later query: the connection must go.
+            this.session.stream.fail(
+              new RxpgError(ErrorCode.Timeout, 'a cancel request did not go through in time', {
+                hint: 'the network to the server may be stalled',
+              }),
+            );
+          },
+        }),
+    );
   }
 
   /** Writes queued requests while the pipeline has room, in one write to the socket. */

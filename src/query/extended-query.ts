@@ -214,7 +214,9 @@ export class ExtendedQuery implements Request {
   }
 
   failed(error: Error): void {
-    this.output.end(error);
+    // A server error that came just before the socket closed (FATAL 57P01 from a terminated
+    // backend) says more than "connection closed".
+    this.output.end(this.error instanceof DatabaseError ? this.error : error);
   }
 }
 
