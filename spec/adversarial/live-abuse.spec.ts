@@ -508,7 +508,7 @@ describe('errors and recovery', () => {
 });
 
 describe('the server ends the session', () => {
-  it('pg_terminate_backend while a query runs: the query gets the server's 57P01, ended$ ConnectionClosed', async () => {
+  it('pg_terminate_backend while a query runs: the query gets the server 57P01, ended$ ConnectionClosed', async () => {
     const conn = await open();
     const ended = new Promise<unknown>((resolve) => conn.ended$.subscribe(resolve));
     const running = settle(conn.query('select pg_sleep(10)'), 8000);
