@@ -61,6 +61,8 @@ export const ErrorCode = {
   ClientCertificateFailed: 'RXPG_CLIENT_CERT_FAILED',
   /** The `tls` option held a setting that could weaken the checks the sslmode asks for. */
   UnsafeTlsOption: 'RXPG_UNSAFE_TLS_OPTION',
+  /** The password function of the connection parameters failed or gave no string. */
+  PasswordSourceFailed: 'RXPG_PASSWORD_SOURCE_FAILED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -50,3 +50,4 @@ export {
   sqlStateClassName,
 } from './errors-sqlstate';
 export type { CursorOptions } from './query/cursor-query';
+export type { ConnectParameters, PasswordSource } from './connection/password-source';

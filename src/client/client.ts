@@ -1,5 +1,6 @@
 import { map, type Observable, type ObservableInput } from 'rxjs';
-import { parseConfig, type ConnectionParameters } from '../config';
+import { parseConfig } from '../config';
+import { withoutPasswordSource, type ConnectParameters } from '../connection/password-source';
 import type { Notification } from '../connection/connection';
 import type { Row } from '../query/columns';
 import { asyncRows } from '../query/async-rows';
@@ -49,9 +50,9 @@ export class Client {
    *   string or an object; PG* variables, the service file and `~/.pgpass`
    *   fill the rest. Checked now: a misspelt parameter throws here.
    */
-  constructor(config?: string | ConnectionParameters, options: ClientOptions = {}) {
+  constructor(config?: string | ConnectParameters, options: ClientOptions = {}) {
     // The pool's own options ride along unread: connect() takes what it knows.
-    parseConfig(config, options.env);
+    parseConfig(withoutPasswordSource(config), options.env);
     const open$ = openConnection(config, options, options.onConnect);
     this.pool = new Pool(open$, poolOptions(options));
     this.listener = new Listener(open$);

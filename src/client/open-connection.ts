@@ -7,7 +7,7 @@ import {
   of,
   switchMap,
 } from 'rxjs';
-import type { ConnectionParameters } from '../config';
+import type { ConnectParameters } from '../connection/password-source';
 import { connect, type ConnectOptions } from '../connection/connect';
 import type { Connection } from '../connection/connection';
 
@@ -26,7 +26,7 @@ export type ConnectHook = (connection: Connection) => ObservableInput<unknown>;
  * @internal
  */
 export function openConnection(
-  config: string | ConnectionParameters | undefined,
+  config: string | ConnectParameters | undefined,
   options: ConnectOptions,
   onConnect: ConnectHook | undefined,
 ): Observable<Connection> {

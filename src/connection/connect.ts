@@ -1,5 +1,5 @@
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import { defer, Observable } from 'rxjs';
+import { defer, Observable, switchMap } from 'rxjs';
 import { sendCancelRequest } from '../connect/cancel-request';
 import { establish } from '../connect/establish';
 import { tlsMaterial } from '../connect/tls-material';
@@ -7,6 +7,7 @@ import { parseConfig, type ConnectionParameters } from '../config';
 import { lookupPasswordFor } from '../config/pgpass';
 import type { ConnectConfig, HostTarget } from '../config/types';
 import { Connection, type ConnectionOptions } from './connection';
+import { resolvePassword, type ConnectParameters } from './password-source';
 import { withTargetSession } from './target-session';
 
 /** Client behaviour of {@link connect}, beyond libpq's parameters. */
@@ -41,8 +42,16 @@ const DEFAULT_MAX_MESSAGE_SIZE = 1024 * 1024 * 1024;
  *   .subscribe((row) => show(row.now));
  */
 export function connect(
-  config?: string | ConnectionParameters,
+  config?: string | ConnectParameters,
   options: ConnectOptions = {},
+): Observable<Connection> {
+  // A password function is called for every connection, before anything is opened.
+  return resolvePassword(config).pipe(switchMap((parameters) => open(parameters, options)));
+}
+
+function open(
+  config: string | ConnectionParameters | undefined,
+  options: ConnectOptions,
 ): Observable<Connection> {
   return defer(() => {
     const resolved = parseConfig(config, options.env);

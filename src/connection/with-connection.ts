@@ -1,5 +1,5 @@
 import { from, Observable, type ObservableInput } from 'rxjs';
-import type { ConnectionParameters } from '../config';
+import type { ConnectParameters } from './password-source';
 import { connect, type ConnectOptions } from './connect';
 import type { Connection } from './connection';
 
@@ -13,7 +13,7 @@ import type { Connection } from './connection';
  *   .subscribe({ next: (row) => show(row.one), complete: () => show('closed') });
  */
 export function withConnection<T>(
-  config: string | ConnectionParameters | undefined,
+  config: string | ConnectParameters | undefined,
   work: (connection: Connection) => ObservableInput<T>,
   options: ConnectOptions = {},
 ): Observable<T> {
