@@ -23,6 +23,11 @@ export function describeTarget(target: HostTarget): string {
   return `${shown}:${target.port}`;
 }
 
+/** Node's socket API sets only the idle time of keepalives, not their interval or count. */
+function unsupportedKeepalive(config: ConnectConfig): boolean {
+  return config.keepalivesInterval !== undefined || config.keepalivesCount !== undefined;
+}
+
 /**
  * Opens a TCP or Unix socket and emits it once connected; fails with RXPG_CONNECT_FAILED if
  * it cannot. The observable never completes, and reports nothing after the socket opened: the
@@ -33,6 +38,17 @@ export function describeTarget(target: HostTarget): string {
  */
 export function openSocket(config: ConnectConfig, target: HostTarget): Observable<Socket> {
   return new Observable<Socket>((subscriber) => {
+    const tcp = !isUnixSocket(target);
+    if (tcp && config.keepalives && unsupportedKeepalive(config)) {
+      subscriber.error(
+        new RxpgError(
+          ErrorCode.NotSupported,
+          'keepalives_interval and keepalives_count cannot be set from Node.js',
+          { hint: 'leave them out (the system defaults apply), or set keepalives=0' },
+        ),
+      );
+      return undefined;
+    }
     const socket = isUnixSocket(target)
       ? netConnect({ path: unixSocketPath(target) })
       : netConnect({ host: target.hostaddr ?? target.host, port: target.port });
