@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { catchError, defer, Observable, of, switchMap, tap, throwError, timeout } from 'rxjs';
 
+import { orderHosts } from '../config/host-order';
 import type { ConnectConfig, HostTarget } from '../config/types';
 import { ErrorCode, RxpgError } from '../errors';
 import { AttemptFailure, type AttemptMethod, type Recovery } from './attempt-failure';
@@ -60,18 +61,6 @@ export function establish(config: ConnectConfig, options: SessionOptions): Obser
       throwError(() => (error instanceof AttemptFailure ? error.error : error)),
     ),
   );
-}
-
-/** The hosts in the order they are tried: as given, or shuffled (load_balance_hosts=random). */
-function orderHosts(config: ConnectConfig): HostTarget[] {
-  const hosts = [...config.hosts];
-  if (config.loadBalanceHosts === 'random') {
-    for (let i = hosts.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1));
-      [hosts[i], hosts[j]] = [hosts[j], hosts[i]];
-    }
-  }
-  return hosts;
 }
 
 /** The attempts libpq makes on one host for the config's sslmode, within connect_timeout. */

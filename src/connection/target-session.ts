@@ -1,6 +1,7 @@
 import { catchError, defer, Observable, switchMap, tap, throwError } from 'rxjs';
 import type { Session } from '../connect/session';
 import { describeTarget } from '../connect/socket';
+import { orderHosts } from '../config/host-order';
 import type { ConnectConfig, HostTarget, TargetSessionAttrs } from '../config/types';
 import { DatabaseError, ErrorCode, RxpgError } from '../errors';
 import type { Connection } from './connection';
@@ -128,16 +129,4 @@ function noMatch(attrs: TargetSessionAttrs, failures: readonly string[]): RxpgEr
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** The hosts in the order they are tried: as given, or shuffled (load_balance_hosts=random). */
-function orderHosts(config: ConnectConfig): HostTarget[] {
-  const hosts = [...config.hosts];
-  if (config.loadBalanceHosts === 'random') {
-    for (let i = hosts.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1));
-      [hosts[i], hosts[j]] = [hosts[j], hosts[i]];
-    }
-  }
-  return hosts;
 }

@@ -110,14 +110,7 @@ export class ExtendedQuery implements Request {
 
   row(buffer: Buffer, start: number, end: number): void {
     if (this.error !== undefined || this.output.closed) return;
-    let row: unknown;
-    try {
-      row = this.reader.decode(buffer, start, end);
-    } catch (error) {
-      return this.output.end(asError(error));
-    }
-    this.delivered = true;
-    this.output.row(row);
+    if (this.reader.deliver(this.output, buffer, start, end)) this.delivered = true;
   }
 
   message(message: BackendMessage): Buffer | undefined {

@@ -2,6 +2,7 @@ import { ErrorCode, RxpgError } from '../errors';
 import type { FieldDescription } from '../protocol/messages';
 import { RowDecoder, type Column } from './columns';
 import type { QueryOptions } from './query-options';
+import type { QueryOutput } from './query-output';
 
 /** Node's code for a string over V8's limit (about 512 MB of Latin-1, 1 GB of UTF-16). */
 const STRING_TOO_LONG = 'ERR_STRING_TOO_LONG';
@@ -31,6 +32,23 @@ export class RowReader {
   /** The result ended: a row now would have no description. */
   reset(): void {
     this.decoder = undefined;
+  }
+
+  /**
+   * Decodes the DataRow body at `buffer[start, end)` and hands the row to
+   * `output`; a row that cannot be decoded ends the output with its coded
+   * error instead. Returns true when a row was handed over.
+   */
+  deliver(output: QueryOutput, buffer: Buffer, start: number, end: number): boolean {
+    let row: unknown;
+    try {
+      row = this.decode(buffer, start, end);
+    } catch (error) {
+      output.end(asError(error));
+      return false;
+    }
+    output.row(row);
+    return true;
   }
 
   /** Decodes the DataRow body at `buffer[start, end)`; throws a coded error. */

@@ -35,13 +35,7 @@ export class SimpleQuery implements Request {
 
   row(buffer: Buffer, start: number, end: number): void {
     if (this.error !== undefined || this.output.closed) return;
-    let row: unknown;
-    try {
-      row = this.reader.decode(buffer, start, end);
-    } catch (error) {
-      return this.output.end(asError(error));
-    }
-    this.output.row(row);
+    this.reader.deliver(this.output, buffer, start, end);
   }
 
   message(message: BackendMessage): Buffer | undefined {
