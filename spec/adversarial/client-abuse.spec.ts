@@ -1,60 +1,11 @@
-import {
-  firstValueFrom,
-  lastValueFrom,
-  take,
-  toArray,
-  type Observable,
-  type Subscription,
-} from 'rxjs';
+import { firstValueFrom, lastValueFrom, take, toArray, type Subscription } from 'rxjs';
 import { Client } from '../../src/client/client';
 import { connect } from '../../src/connection/connect';
 import type { Connection } from '../../src/connection/connection';
-import { DatabaseError, RxpgError } from '../../src/errors';
 import { useCluster } from '../support/cluster';
 import { CLEAN_ENV } from '../support/outcome';
 import { sleep, trapUncaught } from './fake-pg';
-
-interface Settled<T> {
-  rows: T[];
-  error?: unknown;
-  completed: boolean;
-  hung: boolean;
-  ms: number;
-}
-
-function settle<T>(source: Observable<T>, ms = 5000): Promise<Settled<T>> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const result: Settled<T> = { rows: [], completed: false, hung: false, ms: 0 };
-    const done = (): void => {
-      result.ms = Date.now() - started;
-      resolve(result);
-    };
-    const timer = setTimeout(() => {
-      result.hung = true;
-      subscription.unsubscribe();
-      done();
-    }, ms);
-    const subscription = source.subscribe({
-      next: (row) => result.rows.push(row),
-      error: (error: unknown) => {
-        clearTimeout(timer);
-        result.error = error;
-        done();
-      },
-      complete: () => {
-        clearTimeout(timer);
-        result.completed = true;
-        done();
-      },
-    });
-  });
-}
-
-function codeOf(error: unknown): string | undefined {
-  if (error instanceof RxpgError || error instanceof DatabaseError) return error.code;
-  return undefined;
-}
+import { codeOf, settle } from './settle';
 
 const cluster = useCluster({});
 let trap: ReturnType<typeof trapUncaught>;

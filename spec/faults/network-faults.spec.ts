@@ -14,54 +14,37 @@ import {
   toArray,
 } from 'rxjs';
 import { connect, type Connection } from '../../src';
-import { useCluster } from '../support/cluster';
-import { faultProxy, type Fault, type FaultProxy } from '../support/fault-proxy';
+import type { Fault } from '../support/fault-proxy';
 import { CLEAN_ENV } from '../support/outcome';
-import { clientVia, eventually, faultSessions, paramsVia, seeded } from './helpers';
-import { activeResources, codeOf, expectNothingLeftOpen } from './watch';
+import { clientVia, eventually, paramsVia, seeded } from './helpers';
+import { useFaultProxy } from './fault-setup';
+import { codeOf } from './watch';
 
 /** A result of a few hundred kilobytes, so that faults can land in the middle of its rows. */
 const ROWS = "select i, repeat('x', 100) as filler from generate_series(1, 3000) i";
 
-const cluster = useCluster({ settings: { client_connection_check_interval: '100ms' } });
-let proxy: FaultProxy;
-let before: Record<string, number>;
-
-beforeEach(async () => {
-  proxy = await faultProxy(cluster().port);
-  before = activeResources();
-});
-
-afterEach(async () => {
-  await proxy.close();
-});
-
-async function nothingLeft(): Promise<void> {
-  await proxy.drained();
-  await expectNothingLeftOpen(before);
-  await eventually(async () => (await faultSessions(cluster())).length === 0);
-}
+const { cluster, proxy, nothingLeft } = useFaultProxy();
 
 /** Bytes the server sends a new session up to its first ReadyForQuery, measured on the proxy. */
 async function startupLength(): Promise<number> {
-  const index = proxy.accepted();
+  const index = proxy().accepted();
   await firstValueFrom(
-    connect(paramsVia(cluster(), proxy.port), { env: CLEAN_ENV }).pipe(
+    connect(paramsVia(cluster(), proxy().port), { env: CLEAN_ENV }).pipe(
       switchMap((conn) => conn.query('select 1')),
       take(1),
     ),
   );
   // select 1's reply (RowDescription, DataRow, CommandComplete, ReadyForQuery) is 61 bytes.
-  return proxy.seen(index, 'toClient') - 61;
+  return proxy().seen(index, 'toClient') - 61;
 }
 
 describe('faults in the network', () => {
   it('a stalled server fails the connection attempt with RXPG_TIMEOUT after connect_timeout', async () => {
     for (const at of [0, 9, 100]) {
-      proxy.plan(() => [{ kind: 'stall', direction: 'toClient', at }]);
+      proxy().plan(() => [{ kind: 'stall', direction: 'toClient', at }]);
       const started = Date.now();
       const attempt = firstValueFrom(
-        connect(paramsVia(cluster(), proxy.port, { connect_timeout: '1' }), { env: CLEAN_ENV }),
+        connect(paramsVia(cluster(), proxy().port, { connect_timeout: '1' }), { env: CLEAN_ENV }),
       );
       await expect(attempt).rejects.toMatchObject({ code: 'RXPG_TIMEOUT' });
       const ms = Date.now() - started;
@@ -72,11 +55,11 @@ describe('faults in the network', () => {
   });
 
   it('connect_timeout moves on from a stalled host to the next one', async () => {
-    proxy.plan(() => [{ kind: 'stall', direction: 'toClient', at: 0 }]);
+    proxy().plan(() => [{ kind: 'stall', direction: 'toClient', at: 0 }]);
     const params = {
-      ...paramsVia(cluster(), proxy.port, { connect_timeout: '1' }),
+      ...paramsVia(cluster(), proxy().port, { connect_timeout: '1' }),
       host: '127.0.0.1,127.0.0.1',
-      port: `${proxy.port},${cluster().port}`,
+      port: `${proxy().port},${cluster().port}`,
     };
     const port = await firstValueFrom(
       connect(params, { env: CLEAN_ENV }).pipe(
@@ -98,8 +81,8 @@ describe('faults in the network', () => {
     const offsets = [0, 1, 4, 5, 8, 9, 20, 50, 100, 200, startup - 20, startup - 6, startup - 1];
     for (let at = startup; at < startup + 300_000; at += 9_973) offsets.push(at);
     const faults: Fault[][] = [];
-    proxy.plan((index) => faults[index] ?? []);
-    const base = proxy.accepted();
+    proxy().plan((index) => faults[index] ?? []);
+    const base = proxy().accepted();
     offsets.forEach((at, i) => {
       faults[base + i] = [
         {
@@ -118,7 +101,7 @@ describe('faults in the network', () => {
       range(0, offsets.length).pipe(
         mergeMap(
           () =>
-            connect(paramsVia(cluster(), proxy.port, { connect_timeout: '2' }), {
+            connect(paramsVia(cluster(), proxy().port, { connect_timeout: '2' }), {
               env: CLEAN_ENV,
               cancelTimeout: 500,
             }).pipe(
@@ -140,7 +123,7 @@ describe('faults in the network', () => {
       ),
     );
     // Cancel requests of sessions ended by their own timeout take proxied connections too.
-    expect(proxy.accepted()).toBeGreaterThanOrEqual(base + offsets.length);
+    expect(proxy().accepted()).toBeGreaterThanOrEqual(base + offsets.length);
     expect(Date.now() - started).toBeLessThan(20_000);
     const unexplained = outcomes.filter(
       (o) => o !== 'complete' && o !== 'own timeout' && !/^(RXPG_[A-Z_]+|[0-9A-Z]{5})$/.test(o),
@@ -150,7 +133,7 @@ describe('faults in the network', () => {
     // clean session still works afterwards.
     expect(
       await lastValueFrom(
-        connect(paramsVia(cluster(), proxy.port), { env: CLEAN_ENV }).pipe(
+        connect(paramsVia(cluster(), proxy().port), { env: CLEAN_ENV }).pipe(
           switchMap((conn) => conn.query<{ n: number }>('select 5 as n')),
           take(1),
         ),
@@ -161,10 +144,10 @@ describe('faults in the network', () => {
 
   it("a server that stops mid-message: the query's own timeout ends it, and the connection is destroyed", async () => {
     const startup = await startupLength();
-    proxy.plan(() => [{ kind: 'stall', direction: 'toClient', at: startup + 50_003 }]);
+    proxy().plan(() => [{ kind: 'stall', direction: 'toClient', at: startup + 50_003 }]);
     let connection: Connection | undefined;
     const ended = new Promise<string | undefined>((resolve) => {
-      const subscription = connect(paramsVia(cluster(), proxy.port), {
+      const subscription = connect(paramsVia(cluster(), proxy().port), {
         env: CLEAN_ENV,
         cancelTimeout: 500,
       }).subscribe({
@@ -193,14 +176,14 @@ describe('faults in the network', () => {
 
   it('a Client rides out random cuts and stalls: every query ends with a row or a stable code, and the pool recovers', async () => {
     const random = seeded(11);
-    proxy.plan(() => {
+    proxy().plan(() => {
       const at = Math.floor(random() * 40_000);
       const kind = random() < 0.5 ? 'cut' : 'stall';
       return random() < 0.5
         ? [{ kind, direction: random() < 0.5 ? 'toClient' : 'toServer', at }]
         : [];
     });
-    const client = clientVia(cluster(), proxy.port, { maxConnections: 4, cancelTimeout: 500 });
+    const client = clientVia(cluster(), proxy().port, { maxConnections: 4, cancelTimeout: 500 });
     const outcomes = await lastValueFrom(
       merge(
         ...Array.from({ length: 40 }, (_, i) =>
@@ -219,7 +202,7 @@ describe('faults in the network', () => {
     expect(outcomes).toHaveLength(40);
     for (const outcome of outcomes)
       expect(outcome).toMatch(/^(complete|own timeout|RXPG_[A-Z_]+)$/);
-    proxy.plan(() => []);
+    proxy().plan(() => []);
     await eventually(async () => {
       const ok = await lastValueFrom(
         client.query<{ n: number }>('select 6 as n').pipe(catchError(() => of(undefined))),

@@ -1,24 +1,15 @@
 import { concat, defer, lastValueFrom, takeUntil, timeout, TimeoutError, timer } from 'rxjs';
-import { useCluster } from '../support/cluster';
-import { faultProxy, type FaultProxy } from '../support/fault-proxy';
+import { useFaultProxy } from './fault-setup';
 import { clientVia, eventually } from './helpers';
 
-const cluster = useCluster({ settings: { client_connection_check_interval: '100ms' } });
-let proxy: FaultProxy;
-
-beforeEach(async () => {
-  proxy = await faultProxy(cluster().port);
-});
-afterEach(async () => {
-  await proxy.close();
-});
+const { cluster, proxy } = useFaultProxy();
 
 describe('the pool over a network that stalls', () => {
   it('a plain query timed out on a stalled connection costs that connection, and the next query gets a new one', async () => {
-    const client = clientVia(cluster(), proxy.port, { maxConnections: 1, cancelTimeout: 300 });
+    const client = clientVia(cluster(), proxy().port, { maxConnections: 1, cancelTimeout: 300 });
     try {
       await lastValueFrom(client.query('select 1'));
-      proxy.stallAll();
+      proxy().stallAll();
       await expect(
         lastValueFrom(client.query('select 2').pipe(timeout(300))),
       ).rejects.toBeInstanceOf(TimeoutError);
@@ -30,13 +21,13 @@ describe('the pool over a network that stalls', () => {
   });
 
   it('a transaction timed out on a stalled connection costs that connection, and the next query gets a new one', async () => {
-    const client = clientVia(cluster(), proxy.port, { maxConnections: 1, cancelTimeout: 300 });
+    const client = clientVia(cluster(), proxy().port, { maxConnections: 1, cancelTimeout: 300 });
     try {
       const stalled = client.transaction((tx) =>
         concat(
           tx.query('select 1'),
           defer(() => {
-            proxy.stallAll();
+            proxy().stallAll();
             return tx.query('select 2');
           }),
         ),
@@ -57,10 +48,10 @@ describe('housekeeping over a network that stalls', () => {
   // gives up, the connection waits forever with [BEGIN, ROLLBACK, SyncProbe] in flight: the
   // slot stays 'returning', and a pool of one never serves again. (Found by the soak.)
   it('a transaction timed out before BEGIN was answered costs its connection, and the next query gets a new one', async () => {
-    const client = clientVia(cluster(), proxy.port, { maxConnections: 1, cancelTimeout: 300 });
+    const client = clientVia(cluster(), proxy().port, { maxConnections: 1, cancelTimeout: 300 });
     try {
       await lastValueFrom(client.query('select 1'));
-      proxy.stallAll();
+      proxy().stallAll();
       const stalled = client.transaction((tx) => tx.query('select 2'));
       await expect(lastValueFrom(stalled.pipe(timeout(300)))).rejects.toBeInstanceOf(TimeoutError);
       await eventually(() => client.stats.total === 0, 3_000);
@@ -79,12 +70,12 @@ describe('cancel requests over a network that stalls', () => {
   // itself before cancelTimeout, the connection holds every later request forever: the pool's
   // sync probe never returns, the slot stays 'returning', and a pool of one never serves again.
   it('a cancel whose socket stalls does not hold its connection forever', async () => {
-    const client = clientVia(cluster(), proxy.port, { maxConnections: 1, cancelTimeout: 2_000 });
+    const client = clientVia(cluster(), proxy().port, { maxConnections: 1, cancelTimeout: 2_000 });
     try {
       await lastValueFrom(client.query('select 1'));
       // The next connection the proxy accepts is the cancel's socket: it alone stalls.
-      const cancelSocket = proxy.accepted();
-      proxy.plan((index) =>
+      const cancelSocket = proxy().accepted();
+      proxy().plan((index) =>
         index === cancelSocket ? [{ kind: 'stall', direction: 'toServer', at: 0 }] : [],
       );
       await lastValueFrom(client.query('select pg_sleep(0.3)').pipe(takeUntil(timer(50))), {

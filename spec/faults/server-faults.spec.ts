@@ -1,10 +1,9 @@
 import { firstValueFrom, lastValueFrom, type Observable } from 'rxjs';
 import { connect, type Connection } from '../../src';
-import { useCluster } from '../support/cluster';
-import { faultProxy, type FaultProxy } from '../support/fault-proxy';
 import { CLEAN_ENV } from '../support/outcome';
 import { clientVia, eventually, faultSessions, killServer, paramsVia } from './helpers';
-import { activeResources, codeOf, expectNothingLeftOpen } from './watch';
+import { useFaultProxy } from './fault-setup';
+import { codeOf } from './watch';
 
 /** How long a fault may take to reach every affected observable. */
 const BOUND_MS = 5_000;
@@ -41,30 +40,11 @@ async function openVia(port: number) {
   return { connection, ended, close };
 }
 
-// The server notices a vanished client during a long query only when it checks the socket.
-const cluster = useCluster({ settings: { client_connection_check_interval: '100ms' } });
-let proxy: FaultProxy;
-let before: Record<string, number>;
-
-beforeEach(async () => {
-  proxy = await faultProxy(cluster().port);
-  before = activeResources();
-});
-
-afterEach(async () => {
-  await proxy.close();
-});
-
-/** The end of every fault test: no proxied connection, socket or timer is left. */
-async function nothingLeft(): Promise<void> {
-  await proxy.drained();
-  await expectNothingLeftOpen(before);
-  await eventually(async () => (await faultSessions(cluster())).length === 0);
-}
+const { cluster, proxy, nothingLeft } = useFaultProxy();
 
 describe('faults on the server side', () => {
   it('a server killed mid-query fails the query with a stable code, and the Client recovers once it is back', async () => {
-    const client = clientVia(cluster(), proxy.port, { maxConnections: 2, cancelTimeout: 1_000 });
+    const client = clientVia(cluster(), proxy().port, { maxConnections: 2, cancelTimeout: 1_000 });
     await lastValueFrom(client.query('select 1'));
     const running = failure(client.query('select pg_sleep(30)'));
     await eventually(async () =>
@@ -88,7 +68,7 @@ describe('faults on the server side', () => {
   });
 
   it('a terminated backend fails its running query with a stable code and ends its connection', async () => {
-    const { connection, ended, close } = await openVia(proxy.port);
+    const { connection, ended, close } = await openVia(proxy().port);
     const running = failure(connection.query('select pg_sleep(30)'));
     await eventually(async () =>
       (await faultSessions(cluster())).some((s) => s.state === 'active'),
@@ -106,7 +86,7 @@ describe('faults on the server side', () => {
   // Bug in src/query: SimpleQuery keeps the FATAL ErrorResponse that came before the socket
   // closed, but failed() then reports "server closed the connection" instead of it.
   it('a query whose backend is terminated reports the FATAL 57P01 the server sent', async () => {
-    const { connection, close } = await openVia(proxy.port);
+    const { connection, close } = await openVia(proxy().port);
     const running = failure(connection.query('select pg_sleep(30)'));
     await eventually(async () =>
       (await faultSessions(cluster())).some((s) => s.state === 'active'),
@@ -119,7 +99,7 @@ describe('faults on the server side', () => {
   });
 
   it('an idle connection terminated by the server ends with RXPG_CONNECTION_CLOSED, and the Client replaces it', async () => {
-    const client = clientVia(cluster(), proxy.port, { maxConnections: 1 });
+    const client = clientVia(cluster(), proxy().port, { maxConnections: 1 });
     await lastValueFrom(client.query('select 1'));
     const [session] = await faultSessions(cluster());
     await cluster().admin('select pg_terminate_backend($1)', [session?.pid]);
@@ -131,12 +111,12 @@ describe('faults on the server side', () => {
   });
 
   it('connections cut under a running Client fail their queries and are replaced', async () => {
-    const client = clientVia(cluster(), proxy.port, { maxConnections: 3 });
+    const client = clientVia(cluster(), proxy().port, { maxConnections: 3 });
     const running = [1, 2, 3].map(() => failure(client.query('select pg_sleep(30)')));
     await eventually(
       async () => (await faultSessions(cluster())).filter((s) => s.state === 'active').length === 3,
     );
-    proxy.cutAll();
+    proxy().cutAll();
     for (const outcome of await Promise.all(running)) {
       expect(outcome.code).toBe('RXPG_CONNECTION_CLOSED');
       expect(outcome.ms).toBeLessThan(BOUND_MS);
