@@ -1,4 +1,4 @@
-import saslprep from '@mongodb-js/saslprep';
+import { loadSaslprep } from './lazy-modules';
 
 /** Any code unit above 0x7f: without one, a password needs no preparation at all. */
 const NON_ASCII = /[\u0080-\uffff]/;
@@ -22,6 +22,7 @@ export function preparePassword(password: string): string {
   if (!NON_ASCII.test(password)) {
     return password;
   }
+  const saslprep = loadSaslprep();
   try {
     const prepared = saslprep(password);
     // libpq counts an empty result as prohibited; the library may also throw on it.

@@ -1,9 +1,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { rootCertificates, type ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
 
 import { sslModeAtLeast, type ConnectConfig } from '../config/types';
 import { ErrorCode, RxpgError } from '../errors';
+import { loadTls } from './lazy-modules';
 import type { TlsMaterial } from './tls-material';
 
 /** The parts of `tls.connect` options that decide whether the server's chain is trusted. */
@@ -26,7 +27,7 @@ export function serverTrust(config: ConnectConfig, material: TlsMaterial | undef
   const extraCrl = list(material?.crl);
   if (config.sslrootcert === 'system') {
     // Node replaces its default roots when `ca` is given, so they are added back.
-    const ca = extraCa.length > 0 ? [...rootCertificates, ...extraCa] : undefined;
+    const ca = extraCa.length > 0 ? [...loadTls().rootCertificates, ...extraCa] : undefined;
     return { ca, crl: orNone(extraCrl), rejectUnauthorized: true };
   }
   const rootFile = exists(config.sslrootcert) ? [readRoot(config.sslrootcert)] : [];

@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { Observable } from 'rxjs';
 import { ErrorCode, RxpgError } from '../errors';
+import { loadTls } from './lazy-modules';
 
 /**
  * Runs the TLS handshake over an open socket and emits the encrypted socket.
@@ -14,9 +15,10 @@ export function upgradeToTls(
   alpn?: string,
 ): Observable<TLSSocket> {
   return new Observable<TLSSocket>((subscriber) => {
+    const { connect } = loadTls();
     let tls: TLSSocket;
     try {
-      tls = tlsConnect({ ...options, socket });
+      tls = connect({ ...options, socket });
     } catch (cause) {
       // Node checks some options (a malformed certificate, say) before any byte is sent.
       const reason = cause instanceof Error ? cause.message : String(cause);
