@@ -19,6 +19,7 @@ interface Report {
 
 interface Loaded {
   readonly tls: boolean;
+  readonly crypto: boolean;
   readonly saslprep: boolean;
 }
 
@@ -32,6 +33,7 @@ const { firstValueFrom, switchMap, take } = require('rxjs');
 const { connect } = require('./dist/index.js');
 const loaded = () => ({
   tls: process.moduleLoadList.includes('NativeModule tls'),
+  crypto: process.moduleLoadList.includes('NativeModule crypto'),
   saslprep: Object.keys(require.cache).some((path) => path.includes('@mongodb-js/saslprep')),
 });
 const afterImport = loaded();
@@ -54,9 +56,10 @@ firstValueFrom(
 `;
 
 /**
- * Node's tls and SASLprep cost megabytes of resident memory in every process that imports
- * rxpg; they load only for a connection that negotiates TLS or prepares a non-ASCII SCRAM
- * password. Each case runs in its own process, against the package as it is built.
+ * Node's tls and crypto and SASLprep cost megabytes of resident memory in every process that
+ * imports rxpg; they load only for a connection that negotiates TLS, hashes a password or
+ * prepares a non-ASCII SCRAM password. Each case runs in its own process, against the package
+ * as it is built.
  */
 describe('modules loaded only when a connection needs them', () => {
   const cluster = useCluster({
@@ -92,9 +95,9 @@ describe('modules loaded only when a connection needs them', () => {
     );
     return JSON.parse(stdout) as Report;
   };
-  const nothing: Loaded = { tls: false, saslprep: false };
+  const nothing: Loaded = { tls: false, crypto: false, saslprep: false };
 
-  it('a plaintext trust connection loads neither tls nor saslprep', async () => {
+  it('a plaintext trust connection loads none of them', async () => {
     const report = await run(`user=${cluster().user} sslmode=disable`);
     expect(report).toEqual({ afterImport: nothing, afterQuery: nothing, ssl: false });
   });
@@ -103,21 +106,26 @@ describe('modules loaded only when a connection needs them', () => {
     const report = await run(`user=${cluster().user} sslmode=require`);
     expect(report).toEqual({
       afterImport: nothing,
-      afterQuery: { tls: true, saslprep: false },
+      // Whether Node's tls brings the public crypto module in is Node's business.
+      afterQuery: { tls: true, crypto: expect.any(Boolean), saslprep: false },
       ssl: true,
     });
   });
 
-  it('SCRAM with an ASCII password does without saslprep', async () => {
+  it('SCRAM with an ASCII password loads crypto but does without saslprep', async () => {
     const report = await run('user=scram_ascii password=plain-ascii sslmode=disable');
-    expect(report).toEqual({ afterImport: nothing, afterQuery: nothing, ssl: false });
+    expect(report).toEqual({
+      afterImport: nothing,
+      afterQuery: { tls: false, crypto: true, saslprep: false },
+      ssl: false,
+    });
   });
 
   it('SCRAM with a non-ASCII password loads saslprep, and only then', async () => {
     const report = await run(`user=scram_unicode password=${PASSWORD} sslmode=disable`);
     expect(report).toEqual({
       afterImport: nothing,
-      afterQuery: { tls: false, saslprep: true },
+      afterQuery: { tls: false, crypto: true, saslprep: true },
       ssl: false,
     });
   });

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { ErrorCode, RxpgError } from '../errors';
+import { loadCrypto } from './lazy-modules';
 
 // DER tags met on the way to the signature algorithm.
 const TAG_SEQUENCE = 0x30;
@@ -62,7 +62,7 @@ interface Tlv {
  */
 export function certificateHashForBinding(cert: { readonly raw: Buffer }): Buffer {
   const hash = bindingHashName(signatureAlgorithm(cert.raw), cert.raw);
-  return createHash(hash).update(cert.raw).digest();
+  return loadCrypto().createHash(hash).update(cert.raw).digest();
 }
 
 /** The signatureAlgorithm field: its OID and, when present, the parameters' TLV. */

@@ -1,9 +1,10 @@
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import type { KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 
 import type { ConnectConfig } from '../config/types';
 import { ErrorCode, RxpgError } from '../errors';
+import { loadCrypto } from './lazy-modules';
 import type { TlsMaterial } from './tls-material';
 
 /** The parts of `tls.connect` options that present a client certificate. */
@@ -111,6 +112,7 @@ function checkPrivate(path: string, stats: Stats): void {
 
 /** The key, PEM or else DER as libpq tries them, decrypted with the passphrase. */
 function openKey(path: string, bytes: Buffer, passphrase: string | undefined): KeyObject {
+  const { createPrivateKey } = loadCrypto();
   try {
     return createPrivateKey({ key: bytes, format: 'pem', passphrase });
   } catch (pemError) {
@@ -132,7 +134,7 @@ function openKey(path: string, bytes: Buffer, passphrase: string | undefined): K
 
 function certificate(path: string, bytes: Buffer): X509Certificate {
   try {
-    return new X509Certificate(bytes);
+    return new (loadCrypto().X509Certificate)(bytes);
   } catch (error) {
     throw failed(`could not read certificate file "${path}": ${errorText(error)}`, error);
   }

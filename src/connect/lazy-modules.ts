@@ -1,15 +1,18 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- loading on first use is this module's
-   purpose; `import()` would make the TLS options and SCRAM's password preparation asynchronous */
+   purpose; `import()` would turn synchronous steps (TLS options, SCRAM) asynchronous */
 import type saslprep from '@mongodb-js/saslprep';
+import type * as Crypto from 'node:crypto';
 import type * as Tls from 'node:tls';
 
 // Modules that only some connections need, loaded on first use instead of when rxpg is
-// imported: Node's `tls`, and `@mongodb-js/saslprep` with its code point tables (and `zlib`
-// to inflate them), add several megabytes of resident memory to every process, and a
-// plaintext connection without SCRAM never uses them. Each is loaded once; types stay static.
+// imported: Node's `tls` and `crypto`, and `@mongodb-js/saslprep` with its code point tables
+// (and `zlib` to inflate them), add about 4 MB of resident memory to every process, and a
+// plaintext connection with trust authentication never uses them. Each is loaded once;
+// types stay static.
 
 /** Set by the first call of each loader below. */
 let tls: typeof Tls | undefined;
+let crypto: typeof Crypto | undefined;
 let prepare: typeof saslprep | undefined;
 
 /**
@@ -22,6 +25,19 @@ let prepare: typeof saslprep | undefined;
  */
 export function loadTls(): typeof Tls {
   return (tls ??= require('node:tls') as typeof Tls);
+}
+
+/**
+ * Node's `crypto` module, for password hashing (MD5, SCRAM), channel binding and client
+ * certificates.
+ *
+ * @example
+ * const digest = loadCrypto().createHash('md5').update(data).digest('hex');
+ *
+ * @internal
+ */
+export function loadCrypto(): typeof Crypto {
+  return (crypto ??= require('node:crypto') as typeof Crypto);
 }
 
 /**

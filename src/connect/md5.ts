@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { ErrorCode, RxpgError } from '../errors';
+import { loadCrypto } from './lazy-modules';
 
 /** AuthenticationMD5Password always carries a 4-byte salt. */
 const MD5_SALT_LENGTH = 4;
@@ -27,5 +27,5 @@ export function md5Password(user: string, password: string, salt: Buffer): strin
 }
 
 function md5Hex(data: Buffer): string {
-  return createHash('md5').update(data).digest('hex');
+  return loadCrypto().createHash('md5').update(data).digest('hex');
 }

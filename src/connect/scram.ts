@@ -1,12 +1,5 @@
-import {
-  createHash,
-  createHmac,
-  pbkdf2,
-  pbkdf2Sync,
-  randomBytes,
-  timingSafeEqual,
-} from 'node:crypto';
 import { ErrorCode, RxpgError } from '../errors';
+import { loadCrypto } from './lazy-modules';
 import { preparePassword } from './sasl-prep';
 
 /** The SASL mechanisms rxpg speaks, as the server names them in AuthenticationSASL. */
@@ -95,7 +88,7 @@ export class ScramSession {
         ? 'y,,'
         : 'n,,';
     this.bindingData = plus && options.channelBinding ? options.channelBinding : Buffer.alloc(0);
-    this.clientNonce = options.nonce ?? randomBytes(NONCE_BYTES).toString('base64');
+    this.clientNonce = options.nonce ?? loadCrypto().randomBytes(NONCE_BYTES).toString('base64');
     if (!PRINTABLE.test(this.clientNonce)) {
       throw new RxpgError(ErrorCode.SaslFailed, 'SCRAM client nonce has a forbidden character');
     }
@@ -132,6 +125,7 @@ export class ScramSession {
    */
   handleServerFirst(data: string): string {
     const first = this.beginDerivation(data);
+    const { pbkdf2Sync } = loadCrypto();
     const key = pbkdf2Sync(this.password, first.salt, first.iterations, KEY_LENGTH, HASH);
     return this.finishClientFinal(data, first, key);
   }
@@ -139,6 +133,7 @@ export class ScramSession {
   /** {@link handleServerFirst} with the key derivation on the libuv thread pool. */
   async handleServerFirstAsync(data: string): Promise<string> {
     const first = this.beginDerivation(data);
+    const { pbkdf2 } = loadCrypto();
     const key = await new Promise<Buffer>((resolve, reject) =>
       pbkdf2(this.password, first.salt, first.iterations, KEY_LENGTH, HASH, (error, derived) =>
         error ? reject(error) : resolve(derived),
@@ -162,7 +157,7 @@ export class ScramSession {
     }
     const received = Buffer.from(match[1], 'base64');
     const expected = this.expectedServerSignature ?? Buffer.alloc(0);
-    if (received.length !== expected.length || !timingSafeEqual(received, expected)) {
+    if (received.length !== expected.length || !loadCrypto().timingSafeEqual(received, expected)) {
       this.fail('the server signature is wrong: the server does not know the password', {
         hint: 'the server may be an impostor; check host, port and TLS settings',
       });
@@ -220,7 +215,7 @@ export class ScramSession {
     const authMessage = `${this.clientFirstBare},${serverFirst},${withoutProof}`;
 
     const clientKey = hmac(salted, 'Client Key');
-    const storedKey = createHash(HASH).update(clientKey).digest();
+    const storedKey = loadCrypto().createHash(HASH).update(clientKey).digest();
     const clientSignature = hmac(storedKey, authMessage);
     const proof = Buffer.alloc(KEY_LENGTH);
     for (let k = 0; k < KEY_LENGTH; k++) {
@@ -245,7 +240,7 @@ export class ScramSession {
 }
 
 function hmac(key: Buffer, text: string): Buffer {
-  return createHmac(HASH, key).update(text).digest();
+  return loadCrypto().createHmac(HASH, key).update(text).digest();
 }
 
 /** saslname of RFC 5802: ',' and '=' are written =2C and =3D. */
