@@ -42,3 +42,15 @@ export async function backends(cluster: Cluster, applicationName = 'rxpg-client-
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Polls `check` until it holds, or fails after `ms`. */
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  ms = 5_000,
+): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await sleep(20);
+  }
+}

@@ -13,20 +13,11 @@ import {
 import { Client, ErrorCode, RxpgError, type PoolStats } from '../../src';
 import { useCluster } from '../support/cluster';
 import { CLEAN_ENV } from '../support/outcome';
-import { backends, clientOf, sleep } from './helpers';
+import { backends, clientOf, eventually, sleep } from './helpers';
 
 const pid$ = (client: Client) =>
   client.query<{ pid: number }>('select pg_backend_pid() as pid').pipe(map((r) => r.pid));
 const pidOf = (client: Client) => lastValueFrom(pid$(client));
-
-/** Polls `check` until it holds, or fails after `ms`. */
-async function eventually(check: () => Promise<boolean> | boolean, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
 
 async function codeOf(work: Promise<unknown>): Promise<string> {
   try {

@@ -15,6 +15,7 @@ import { Listener } from './listener';
 import { openConnection } from './open-connection';
 import { Pool } from './pool';
 import type { PoolStats } from './pool-stats';
+import { shareable } from './shareable';
 import { runTransaction } from './transaction';
 import type { TransactionOptions } from './transaction-options';
 import type { Transaction } from './transaction-scope';
@@ -73,7 +74,11 @@ export class Client {
    * client.query<{ now: Date }>('select now()').subscribe((row) => show(row.now));
    */
   query<T = Row>(sql: string, options?: QueryOptions): Observable<T> {
-    return withConnection(this.pool, (connection) => connection.query<T>(sql, options));
+    return withConnection(
+      this.pool,
+      (connection) => connection.query<T>(sql, options),
+      shareable(sql) ? sql : undefined,
+    );
   }
 
   /**
@@ -85,7 +90,11 @@ export class Client {
    *   .subscribe((r) => show(`${r.rowCount} jobs closed`));
    */
   queryResults<T = Row>(sql: string, options?: QueryOptions): Observable<Result<T>> {
-    return withConnection(this.pool, (connection) => connection.queryResults<T>(sql, options));
+    return withConnection(
+      this.pool,
+      (connection) => connection.queryResults<T>(sql, options),
+      shareable(sql) ? sql : undefined,
+    );
   }
 
   /**
@@ -137,8 +146,10 @@ export class Client {
     params?: readonly unknown[],
     options?: QueryOptions,
   ): Observable<T> {
-    return withConnection(this.pool, (connection) =>
-      connection.executeStatement<T>(sql, params, options),
+    return withConnection(
+      this.pool,
+      (connection) => connection.executeStatement<T>(sql, params, options),
+      shareable(sql) ? sql : undefined,
     );
   }
 
@@ -155,8 +166,10 @@ export class Client {
     params?: readonly unknown[],
     options?: QueryOptions,
   ): Observable<Result<T>> {
-    return withConnection(this.pool, (connection) =>
-      connection.executeResults<T>(sql, params, options),
+    return withConnection(
+      this.pool,
+      (connection) => connection.executeResults<T>(sql, params, options),
+      shareable(sql) ? sql : undefined,
     );
   }
 

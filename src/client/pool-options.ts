@@ -13,4 +13,9 @@ export interface PoolOptions {
   readonly autoDisconnect: boolean;
   /** How long making a returned connection clean may take before it is discarded (ms). */
   readonly cleanupTimeout: number;
+  /**
+   * How many single statements may share one connection at once, pipelined, once every
+   * connection is open (the connections' `pipelineDepth`; 1: none).
+   */
+  readonly pipelineDepth: number;
 }

@@ -5,7 +5,7 @@ import type { Connection } from '../connection/connection';
  * Where a pooled connection is:
  * - `connecting`: being opened (socket, authentication, the onConnect hook);
  * - `idle`: open, waiting for a user;
- * - `leased`: lent to one query or transaction;
+ * - `leased`: lent to one query or transaction, or shared by single statements;
  * - `returning`: given back, being made clean (rolled back, waited for);
  * - `closed`: gone; the pool has forgotten it.
  */
@@ -29,6 +29,13 @@ export class PoolSlot {
   state: SlotState = 'connecting';
   /** Set once open. */
   connection: Connection | undefined;
+  /**
+   * Leases of single statements sharing the connection, pipelined; 0 when it is idle or lent
+   * to one user alone.
+   */
+  sharers = 0;
+  /** Sharers whose statement is not known to be quick: nothing more is pipelined behind them. */
+  unknownSharers = 0;
   /** When the slot was made, for `maxLifetime`. */
   readonly createdAt = Date.now();
   /** The idle timeout (or the end of its lifetime) while the slot is idle. */

@@ -1,9 +1,11 @@
 import { BehaviorSubject, distinctUntilChanged, Observable } from 'rxjs';
 import type { Connection } from '../connection/connection';
+import { Fifo } from '../fifo';
 import { cleanConnection } from './clean-connection';
 import { acquireTimedOut, clientClosed, queueFull } from './pool-errors';
 import type { PoolOptions } from './pool-options';
 import { PoolSlot, type SlotEvents } from './pool-slot';
+import { QuickStatements } from './quick-statements';
 import type { PoolStats } from './pool-stats';
 
 /**
@@ -14,11 +16,25 @@ export interface Lease {
   release(): void;
 }
 
-/** A request waiting for a connection. */
-interface Waiter {
+/** A request for a connection, waiting until it is granted one or failed. @internal */
+export interface Waiter {
+  /**
+   * The SQL of a single statement that may share a connection with others, pipelined (see
+   * {@link Pool.acquire}); undefined for work that needs a connection of its own.
+   */
+  readonly statement?: string;
   grant(lease: Lease): void;
   fail(error: unknown): void;
 }
+
+const noop = (): void => undefined;
+
+/**
+ * A connection whose server has answered nothing for this long is busy with
+ * something slow: statements pipelined behind it would wait as long, so they
+ * wait in the pool for whichever connection comes free first.
+ */
+const SHARE_WHILE_ANSWERED_WITHIN_MS = 10;
 
 /**
  * Where the pool is: `open`; `draining` after close(), serving what was asked
@@ -27,8 +43,11 @@ interface Waiter {
 type PoolState = 'open' | 'draining' | 'closed';
 
 /**
- * Connections opened on demand up to `maxConnections`, lent one request at a
- * time, made clean when given back, and replaced when broken.
+ * Connections opened on demand up to `maxConnections`, made clean when given
+ * back, and replaced when broken. A connection is lent to one user at a time,
+ * except to single statements once every connection is open: up to
+ * `pipelineDepth` of them then share one, pipelined, so that small queries do
+ * not each wait for a round trip.
  * @internal
  */
 export class Pool implements SlotEvents {
@@ -36,7 +55,13 @@ export class Pool implements SlotEvents {
   private readonly slots = new Set<PoolSlot>();
   /** Idle slots, the most recently used last: it is lent first, so the others can time out. */
   private readonly idle: PoolSlot[] = [];
-  private readonly waiters: Waiter[] = [];
+  /** Slots lent to single statements that share them. */
+  private readonly shared = new Set<PoolSlot>();
+  /** Which statements are quick: only behind those are others pipelined. */
+  private readonly quick = new QuickStatements();
+  private readonly waiters = new Fifo<Waiter>();
+  /** The acquire timeouts of waiters, when `acquireTimeout` is set. */
+  private readonly timers = new Map<Waiter, NodeJS.Timeout>();
   private readonly statsSubject: BehaviorSubject<PoolStats>;
   /** Resolves when the last connection is gone after close() or closeNow(). */
   private readonly drained: Promise<void>;
@@ -61,46 +86,30 @@ export class Pool implements SlotEvents {
     return this.figures();
   }
 
-  /** Emits one lease and completes; unsubscribing while waiting leaves the queue. */
-  acquire(): Observable<Lease> {
-    return new Observable<Lease>((subscriber) => {
-      if (this.state !== 'open') {
-        subscriber.error(clientClosed());
-        return undefined;
-      }
-      if (this.idle.length === 0 && this.full()) {
-        subscriber.error(queueFull(this.options.maxWaiting));
-        return undefined;
-      }
-      /** The acquire timeout, while waiting. */
-      let timer: NodeJS.Timeout | undefined;
-      /** Set once granted or failed: the waiter has left the queue, nothing to withdraw. */
-      let settled = false;
-      const waiter: Waiter = {
-        grant: (lease) => {
-          settled = true;
-          clearTimeout(timer);
-          subscriber.next(lease);
-          subscriber.complete();
-        },
-        fail: (error) => {
-          settled = true;
-          clearTimeout(timer);
-          subscriber.error(error);
-        },
-      };
-      this.waiters.push(waiter);
-      if (Number.isFinite(this.options.acquireTimeout)) {
-        timer = setTimeout(() => this.timedOut(waiter), this.options.acquireTimeout);
-        timer.unref();
-      }
-      this.dispatch();
-      return () => {
-        clearTimeout(timer);
-        // A settled waiter is out of the queue already; searching it would cost O(waiters).
-        if (!settled) this.withdraw(waiter);
-      };
-    });
+  /**
+   * Queues `waiter` for a connection: it is granted a lease, or failed, once.
+   * Returns what takes it out of the queue (nothing once it was served). A
+   * waiter with a `statement` is one statement that leaves the connection as
+   * it found it (no transaction begun): it may be pipelined with others.
+   */
+  acquire(waiter: Waiter): () => void {
+    if (this.state !== 'open') {
+      waiter.fail(clientClosed());
+      return noop;
+    }
+    const room = waiter.statement !== undefined && this.roomToShare() !== undefined;
+    if (this.idle.length === 0 && !room && this.full()) {
+      waiter.fail(queueFull(this.options.maxWaiting));
+      return noop;
+    }
+    this.waiters.push(waiter);
+    if (Number.isFinite(this.options.acquireTimeout)) {
+      const timer = setTimeout(() => this.timedOut(waiter), this.options.acquireTimeout);
+      timer.unref();
+      this.timers.set(waiter, timer);
+    }
+    this.dispatch();
+    return () => this.withdraw(waiter);
   }
 
   /** Takes no new work; what was asked before runs, then every connection closes. */
@@ -113,7 +122,10 @@ export class Pool implements SlotEvents {
   /** Closes every connection at once: running work fails, waiting work fails. */
   closeNow(): void {
     this.state = 'closed';
-    for (const waiter of this.waiters.splice(0)) waiter.fail(clientClosed());
+    for (const waiter of this.waiters.drain()) {
+      this.stopTimer(waiter);
+      waiter.fail(clientClosed());
+    }
     for (const slot of [...this.slots]) this.discard(slot);
     this.dispatch();
   }
@@ -131,24 +143,31 @@ export class Pool implements SlotEvents {
     const failedToOpen = slot.state === 'connecting';
     this.discard(slot);
     // The first waiter learns why: with the server down, each waiter gets its own attempt's error.
-    if (failedToOpen && error !== undefined) this.waiters.shift()?.fail(error);
+    const first = this.waiters.first();
+    if (failedToOpen && error !== undefined && first !== undefined) {
+      this.leave(first);
+      first.fail(error);
+    }
     this.dispatch();
   }
 
   /** Lends idle connections to waiters, opens connections for the rest, closes what is unneeded. */
   private dispatch(): void {
-    while (this.waiters.length > 0) {
-      const slot = this.takeIdle();
+    // First come, first served: a waiter that needs a connection of its own holds back the
+    // single statements behind it, so that shared connections drain for it.
+    for (let waiter = this.waiters.first(); waiter !== undefined; waiter = this.waiters.first()) {
+      const slot =
+        this.takeIdle() ?? (waiter.statement !== undefined ? this.roomToShare() : undefined);
       if (slot === undefined) break;
-      const waiter = this.waiters.shift();
-      if (waiter !== undefined) this.lend(slot, waiter);
+      this.leave(waiter);
+      this.lend(slot, waiter);
     }
-    let missing = this.waiters.length - this.count('connecting');
+    let missing = this.waiters.size - this.count('connecting');
     while (missing > 0 && this.slots.size < this.options.maxConnections) {
       this.openSlot();
       missing -= 1;
     }
-    if (this.state !== 'open' && this.waiters.length === 0) {
+    if (this.state !== 'open' && this.waiters.size === 0) {
       for (const slot of this.idle.splice(0)) this.discard(slot);
       if (this.slots.size === 0) {
         this.state = 'closed';
@@ -157,7 +176,17 @@ export class Pool implements SlotEvents {
         this.resolveDrained();
       }
     }
-    this.statsSubject.next(this.figures());
+    this.publishStats();
+  }
+
+  /** Emits the figures when they changed: dispatch runs for every query, the figures rarely move. */
+  private publishStats(): void {
+    const last = this.statsSubject.value;
+    const idle = this.idle.length;
+    const waiting = this.waiters.size;
+    if (last.total !== this.slots.size || last.idle !== idle || last.waiting !== waiting) {
+      this.statsSubject.next(this.figures());
+    }
   }
 
   private openSlot(): void {
@@ -171,19 +200,65 @@ export class Pool implements SlotEvents {
     if (connection === undefined) return this.discard(slot);
     slot.state = 'leased';
     slot.stopTimer();
+    const statement = waiter.statement;
+    let done: () => void;
+    if (statement === undefined) {
+      done = () => this.giveBack(slot, connection);
+    } else {
+      const quick = this.quick.isQuick(statement);
+      slot.sharers += 1;
+      if (!quick) slot.unknownSharers += 1;
+      this.shared.add(slot);
+      const lentAt = performance.now();
+      done = () => {
+        this.quick.timed(statement, performance.now() - lentAt);
+        if (!quick) slot.unknownSharers -= 1;
+        this.unshare(slot, connection);
+      };
+    }
     let released = false;
     waiter.grant({
       connection,
       release: () => {
         if (released) return;
         released = true;
-        this.giveBack(slot, connection);
+        done();
       },
     });
   }
 
   private giveBack(slot: PoolSlot, connection: Connection): void {
     if (slot.state === 'leased') this.makeClean(slot, connection);
+  }
+
+  /** A shared lease ends: the last one gives the connection back, the others make room. */
+  private unshare(slot: PoolSlot, connection: Connection): void {
+    if (slot.state !== 'leased') return;
+    slot.sharers -= 1;
+    if (slot.sharers > 0) return this.dispatch();
+    this.shared.delete(slot);
+    this.giveBack(slot, connection);
+  }
+
+  /**
+   * The shared connection with the fewest sharers that can take one more, once no connection
+   * is left to open: until then a statement gets a connection of its own, so that heavy queries
+   * run side by side rather than one behind the other.
+   */
+  private roomToShare(): PoolSlot | undefined {
+    if (this.slots.size < this.options.maxConnections) return undefined;
+    let best: PoolSlot | undefined;
+    for (const slot of this.shared) {
+      const connection = slot.connection;
+      const fit =
+        slot.sharers < this.options.pipelineDepth &&
+        (connection?.connectionState === 'ready' || connection?.connectionState === 'busy') &&
+        connection.transactionStatus === 'I' &&
+        slot.unknownSharers === 0 &&
+        connection.waitingFor < SHARE_WHILE_ANSWERED_WITHIN_MS;
+      if (fit && (best === undefined || slot.sharers < best.sharers)) best = slot;
+    }
+    return best;
   }
 
   /** Idles the slot once its connection is clean, or discards it when it cannot be made so. */
@@ -199,7 +274,7 @@ export class Pool implements SlotEvents {
 
   /** Makes an open slot idle, or closes it when it is not to be kept. */
   private rest(slot: PoolSlot): void {
-    const unneeded = this.options.autoDisconnect && this.waiters.length === 0;
+    const unneeded = this.options.autoDisconnect && this.waiters.size === 0;
     if (this.expired(slot) || unneeded || this.state === 'closed') return this.discard(slot);
     slot.state = 'idle';
     this.idle.push(slot);
@@ -228,27 +303,39 @@ export class Pool implements SlotEvents {
   private discard(slot: PoolSlot): void {
     slot.close();
     this.slots.delete(slot);
+    this.shared.delete(slot);
     const index = this.idle.indexOf(slot);
     if (index >= 0) this.idle.splice(index, 1);
   }
 
+  /** A waiter that left the queue before it was served. */
   private withdraw(waiter: Waiter): void {
-    const index = this.waiters.indexOf(waiter);
-    if (index < 0) return;
-    this.waiters.splice(index, 1);
-    this.dispatch();
+    if (this.leave(waiter)) this.dispatch();
   }
 
   private timedOut(waiter: Waiter): void {
-    if (!this.waiters.includes(waiter)) return;
-    this.withdraw(waiter);
+    if (!this.leave(waiter)) return;
+    this.dispatch();
     waiter.fail(acquireTimedOut(this.options.acquireTimeout));
+  }
+
+  /** Takes `waiter` out of the queue, with its timeout; true when it was there. */
+  private leave(waiter: Waiter): boolean {
+    this.stopTimer(waiter);
+    return this.waiters.delete(waiter);
+  }
+
+  private stopTimer(waiter: Waiter): void {
+    const timer = this.timers.get(waiter);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.timers.delete(waiter);
   }
 
   /** True when a new request could neither get a connection nor wait for one. */
   private full(): boolean {
     if (this.slots.size < this.options.maxConnections) return false;
-    const uncovered = this.waiters.length - this.count('connecting');
+    const uncovered = this.waiters.size - this.count('connecting');
     return uncovered >= this.options.maxWaiting;
   }
 
@@ -266,7 +353,7 @@ export class Pool implements SlotEvents {
     return {
       total: this.slots.size,
       idle: this.idle.length,
-      waiting: this.waiters.length,
+      waiting: this.waiters.size,
     };
   }
 }

@@ -25,6 +25,7 @@ import { unsupportedSetting } from '../query/session-settings';
 import { StatementCache } from '../query/statement-cache';
 import type { TypeParsers } from '../query/types';
 import type { Request } from './request';
+import { Fifo } from '../fifo';
 
 /**
  * Where a connection is in its life:
@@ -54,8 +55,9 @@ export interface ConnectionOptions {
   readonly statementCacheSize?: number;
   /**
    * How many requests may be written before the first one's ReadyForQuery
-   * (default 4), so that small queries are not each a round trip. 1 turns
-   * pipelining off.
+   * (default 16), so that small queries are not each a round trip; a Client
+   * lets as many single statements share one connection once all its
+   * connections are open. 1 turns pipelining off.
    */
   readonly pipelineDepth?: number;
   /**
@@ -67,7 +69,8 @@ export interface ConnectionOptions {
 }
 
 const DEFAULT_STATEMENT_CACHE_SIZE = 100;
-const DEFAULT_PIPELINE_DEPTH = 4;
+/** How many requests a connection writes ahead of the first one's reply unless told otherwise. */
+export const DEFAULT_PIPELINE_DEPTH = 16;
 const DEFAULT_CANCEL_TIMEOUT_MS = 10_000;
 /** How long close() waits for the cancel of a running query before ending the session anyway. */
 const CLOSE_CANCEL_TIMEOUT_MS = 5_000;
@@ -95,7 +98,7 @@ const CLIENT_ENCODING = 'UTF8';
 export class Connection {
   private state: ConnectionState = 'ready';
   /** Requests subscribed but not yet written. */
-  private readonly queue: Request[] = [];
+  private readonly queue = new Fifo<Request>();
   /** Requests written, oldest first; replies belong to the first until its ReadyForQuery. */
   private readonly inFlight: Request[] = [];
   /** True once the first request in flight received a row: nothing is pipelined behind it. */
@@ -106,6 +109,8 @@ export class Connection {
   private readonly exposed = new WeakSet<Request>();
   /** The transaction status before the first request in flight began. */
   private statusBeforeHead: TransactionStatus;
+  /** When the last request ended, or the first was written to an idle connection (ms). */
+  private progressAt = 0;
   /** Rows received for the first request in flight: tells whether the server still produces. */
   private headRows = 0;
   /** The next look at an abandoned head with followers (see {@link cancelHead}). */
@@ -167,6 +172,15 @@ export class Connection {
   /** The transaction status of the last ReadyForQuery: idle, in a transaction, or failed. */
   get transactionStatus(): TransactionStatus {
     return this.status;
+  }
+
+  /**
+   * Milliseconds since the server last finished a request while more are on
+   * the wire; 0 when none is. A pool puts no more work behind a connection
+   * that is slow to answer. @internal
+   */
+  get waitingFor(): number {
+    return this.inFlight.length === 0 ? 0 : performance.now() - this.progressAt;
   }
 
   get connectionState(): ConnectionState {
@@ -404,11 +418,7 @@ export class Connection {
    * `cancelTimeout` costs the connection.
    */
   private withdraw(request: Request): void {
-    const index = this.queue.indexOf(request);
-    if (index >= 0) {
-      this.queue.splice(index, 1);
-      return;
-    }
+    if (this.queue.delete(request)) return;
     if (!this.inFlight.includes(request) || this.abandoned.has(request)) return;
     this.abandoned.add(request);
     if (this.inFlight[0] === request) this.cancelHead();
@@ -496,7 +506,7 @@ export class Connection {
       this.cancelling === undefined &&
       this.inFlight.length < depth
     ) {
-      const request = this.queue[0];
+      const request = this.queue.first();
       if (request === undefined) return;
       const last = this.inFlight[this.inFlight.length - 1];
       if (last !== undefined) {
@@ -506,7 +516,7 @@ export class Connection {
         // Nothing is written behind a request being drained: it may still be cancelled.
         if (this.abandoned.has(last)) return;
       }
-      this.queue.shift();
+      this.queue.delete(request);
       let payload: Buffer;
       try {
         payload = request.start();
@@ -515,6 +525,7 @@ export class Connection {
         request.failed(error instanceof Error ? error : new Error(String(error)));
         continue;
       }
+      if (this.inFlight.length === 0) this.progressAt = performance.now();
       this.inFlight.push(request);
       this.state = 'busy';
       payloads.push(payload);
@@ -587,6 +598,7 @@ export class Connection {
   private finish(status: TransactionStatus): void {
     const request = this.inFlight.shift();
     if (request === undefined) throw unexpected('ReadyForQuery');
+    this.progressAt = performance.now();
     this.status = status;
     this.statusBeforeHead = status;
     this.headStreaming = false;
@@ -614,7 +626,9 @@ export class Connection {
     if (this.inFlight.length === 0) this.state = 'ready';
     const again = request.done(status) === true && !this.abandoned.has(request);
     if (again) this.queue.unshift(request);
-    this.next();
+    // Written at the end of the job: the ReadyForQuery messages of one socket read free
+    // several places in the pipeline, and their followers share one write.
+    this.scheduleWrite();
   }
 
   private parameterChanged(name: string, value: string): void {
@@ -655,9 +669,8 @@ export class Connection {
     this.cancelling = undefined;
     const failure =
       error ?? new RxpgError(ErrorCode.ConnectionUnusable, 'the connection was closed');
-    const pending = [...this.inFlight, ...this.queue];
+    const pending = [...this.inFlight, ...this.queue.drain()];
     this.inFlight.length = 0;
-    this.queue.length = 0;
     for (const request of pending) request.failed(failure);
     this.ended.next(error);
     this.ended.complete();
