@@ -6,16 +6,17 @@ import type { Row } from '../query/columns';
 import { asyncRows } from '../query/async-rows';
 import type { CopySource } from '../query/copy-source';
 import type { Result } from '../query/result';
+import { resultsOutput, rowsOutput } from '../query/query-output';
 import type { CursorOptions } from '../query/cursor-query';
 import type { QueryOptions } from '../query/simple-query';
 import { poolOptions, type ClientOptions } from './client-options';
-import { withConnection } from './lease';
+import { withConnection, withRequest } from './lease';
 import type { ListenEvent } from './listen-event';
 import { Listener } from './listener';
 import { openConnection } from './open-connection';
 import { Pool } from './pool';
 import type { PoolStats } from './pool-stats';
-import { shareable } from './shareable';
+import { sharing } from './shareable';
 import { runTransaction } from './transaction';
 import type { TransactionOptions } from './transaction-options';
 import type { Transaction } from './transaction-scope';
@@ -74,10 +75,8 @@ export class Client {
    * client.query<{ now: Date }>('select now()').subscribe((row) => show(row.now));
    */
   query<T = Row>(sql: string, options?: QueryOptions): Observable<T> {
-    return withConnection(
-      this.pool,
-      (connection) => connection.query<T>(sql, options),
-      shareable(sql) ? sql : undefined,
+    return withRequest<T>(this.pool, sharing(sql), (connection, beforeEnd, subscriber) =>
+      connection.simpleQuery(sql, rowsOutput(subscriber, beforeEnd), options),
     );
   }
 
@@ -90,10 +89,8 @@ export class Client {
    *   .subscribe((r) => show(`${r.rowCount} jobs closed`));
    */
   queryResults<T = Row>(sql: string, options?: QueryOptions): Observable<Result<T>> {
-    return withConnection(
-      this.pool,
-      (connection) => connection.queryResults<T>(sql, options),
-      shareable(sql) ? sql : undefined,
+    return withRequest<Result<T>>(this.pool, sharing(sql), (connection, beforeEnd, subscriber) =>
+      connection.simpleQuery(sql, resultsOutput(subscriber, beforeEnd), options),
     );
   }
 
@@ -146,10 +143,8 @@ export class Client {
     params?: readonly unknown[],
     options?: QueryOptions,
   ): Observable<T> {
-    return withConnection(
-      this.pool,
-      (connection) => connection.executeStatement<T>(sql, params, options),
-      shareable(sql) ? sql : undefined,
+    return withRequest<T>(this.pool, sharing(sql), (connection, beforeEnd, subscriber) =>
+      connection.extendedQuery(sql, params ?? [], rowsOutput(subscriber, beforeEnd), options),
     );
   }
 
@@ -166,10 +161,8 @@ export class Client {
     params?: readonly unknown[],
     options?: QueryOptions,
   ): Observable<Result<T>> {
-    return withConnection(
-      this.pool,
-      (connection) => connection.executeResults<T>(sql, params, options),
-      shareable(sql) ? sql : undefined,
+    return withRequest<Result<T>>(this.pool, sharing(sql), (connection, beforeEnd, subscriber) =>
+      connection.extendedQuery(sql, params ?? [], resultsOutput(subscriber, beforeEnd), options),
     );
   }
 

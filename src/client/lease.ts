@@ -1,20 +1,26 @@
-import { from, Observable, type ObservableInput, Subscription } from 'rxjs';
+import {
+  from,
+  Observable,
+  type ObservableInput,
+  type Subscriber,
+  Subscription,
+  type Unsubscribable,
+} from 'rxjs';
 import type { Connection } from '../connection/connection';
-import type { Lease, Pool } from './pool';
+import type { Request } from '../connection/request';
+import type { Lease, Pool, Waiter } from './pool';
 
 /**
  * Runs `work` on a connection of the pool, taken when the result is
  * subscribed and given back when it completes, errors or is unsubscribed
  * (the pool then makes it clean before lending it again). The connection goes
  * back before the completion is passed on, so that work chained after this
- * one (`concat`) can reuse it. Work that is one `statement` opening no
- * transaction may run pipelined with others on the same connection.
+ * one (`concat`) can reuse it.
  * @internal
  */
 export function withConnection<T>(
   pool: Pool,
   work: (connection: Connection) => ObservableInput<T>,
-  statement?: string,
 ): Observable<T> {
   return new Observable<T>((subscriber) => {
     /** The connection lent, until it is given back. */
@@ -26,7 +32,6 @@ export function withConnection<T>(
       held?.release();
     };
     const leave = pool.acquire({
-      statement,
       grant: (granted) => {
         lease = granted;
         let output: ObservableInput<T>;
@@ -61,3 +66,66 @@ export function withConnection<T>(
     };
   });
 }
+
+/**
+ * Runs one request on a connection of the pool, like {@link withConnection}
+ * but without an observable in between: `build` makes the request with an
+ * output that gives the connection back just before the subscriber hears the
+ * end. Single statements take this path, the pool's busiest.
+ * @internal
+ */
+export function withRequest<T>(
+  pool: Pool,
+  statement: string | undefined,
+  build: (connection: Connection, beforeEnd: () => void, subscriber: Subscriber<T>) => Request,
+): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    const leased = new LeasedRequest(statement, subscriber, build);
+    leased.leave = pool.acquire(leased);
+    return leased;
+  });
+}
+
+/** A request waiting for, then running on, a lent connection. */
+class LeasedRequest<T> implements Waiter, Unsubscribable {
+  /** Takes the request out of the pool's queue while it waits. */
+  leave: () => void = noop;
+  private lease: Lease | undefined;
+  /** Takes the request off the connection once it was queued there. */
+  private withdraw: () => void = noop;
+
+  constructor(
+    readonly statement: string | undefined,
+    private readonly subscriber: Subscriber<T>,
+    private readonly build: (
+      connection: Connection,
+      beforeEnd: () => void,
+      subscriber: Subscriber<T>,
+    ) => Request,
+  ) {}
+
+  grant(lease: Lease): void {
+    this.lease = lease;
+    const request = this.build(lease.connection, () => this.release(), this.subscriber);
+    this.withdraw = lease.connection.enqueue(request);
+  }
+
+  fail(error: unknown): void {
+    this.subscriber.error(error);
+  }
+
+  unsubscribe(): void {
+    this.leave();
+    // The request is withdrawn first: the connection goes back with nothing new queued on it.
+    this.withdraw();
+    this.release();
+  }
+
+  private release(): void {
+    const held = this.lease;
+    this.lease = undefined;
+    held?.release();
+  }
+}
+
+const noop = (): void => undefined;

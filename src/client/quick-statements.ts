@@ -1,6 +1,6 @@
 /** A statement that took longer than this (ms) from lease to release is not quick. */
 const QUICK_MS = 10;
-/** Statements remembered; the least recently timed are forgotten first. */
+/** Statements remembered; the longest remembered are forgotten first. */
 const REMEMBERED = 1_000;
 
 /**
@@ -18,6 +18,8 @@ export class QuickStatements {
   }
 
   timed(sql: string, ms: number): void {
+    // Quick again, the common case: nothing to learn, and no Map entry to move.
+    if (ms < QUICK_MS && this.isQuick(sql)) return;
     this.lastMs.delete(sql);
     this.lastMs.set(sql, ms);
     if (this.lastMs.size <= REMEMBERED) return;

@@ -8,10 +8,11 @@
 const OPENS_TRANSACTION = /\b(?:begin|start)\b/i;
 
 /**
- * True when `sql` may share a pooled connection with other statements,
- * pipelined: it cannot leave the connection in a transaction.
+ * `sql` when it may share a pooled connection with other statements,
+ * pipelined (it cannot leave the connection in a transaction); undefined
+ * when it needs a connection of its own.
  * @internal
  */
-export function shareable(sql: string): boolean {
-  return !OPENS_TRANSACTION.test(sql);
+export function sharing(sql: string): string | undefined {
+  return OPENS_TRANSACTION.test(sql) ? undefined : sql;
 }

@@ -18,7 +18,7 @@ import type { CopySource } from '../query/copy-source';
 import { asyncRows } from '../query/async-rows';
 import { CursorQuery, DEFAULT_BATCH_SIZE, type CursorOptions } from '../query/cursor-query';
 import { ExtendedQuery } from '../query/extended-query';
-import { rowsOutput, resultsOutput } from '../query/query-output';
+import { rowsOutput, resultsOutput, type QueryOutput } from '../query/query-output';
 import type { Result } from '../query/result';
 import { SimpleQuery, type QueryOptions } from '../query/simple-query';
 import { unsupportedSetting } from '../query/session-settings';
@@ -196,9 +196,7 @@ export class Connection {
    * conn.query<{ n: number }>('select 1 as n').subscribe((row) => row.n);
    */
   query<T = Row>(sql: string, options: QueryOptions = {}): Observable<T> {
-    return this.request<T>(
-      (subscriber) => new SimpleQuery(sql, rowsOutput(subscriber), this.optionsFor(options)),
-    );
+    return this.request<T>((subscriber) => this.simpleQuery(sql, rowsOutput(subscriber), options));
   }
 
   /**
@@ -211,8 +209,8 @@ export class Connection {
    *   .subscribe((r) => show(r.command, r.rowCount)); // INSERT 2, then DELETE 1
    */
   queryResults<T = Row>(sql: string, options: QueryOptions = {}): Observable<Result<T>> {
-    return this.request<Result<T>>(
-      (subscriber) => new SimpleQuery(sql, resultsOutput(subscriber), this.optionsFor(options)),
+    return this.request<Result<T>>((subscriber) =>
+      this.simpleQuery(sql, resultsOutput(subscriber), options),
     );
   }
 
@@ -229,15 +227,8 @@ export class Connection {
     params: readonly unknown[] = [],
     options: QueryOptions = {},
   ): Observable<T> {
-    return this.request<T>(
-      (subscriber) =>
-        new ExtendedQuery(
-          sql,
-          params,
-          rowsOutput(subscriber),
-          this.optionsFor(options),
-          this.statements,
-        ),
+    return this.request<T>((subscriber) =>
+      this.extendedQuery(sql, params, rowsOutput(subscriber), options),
     );
   }
 
@@ -255,15 +246,8 @@ export class Connection {
     params: readonly unknown[] = [],
     options: QueryOptions = {},
   ): Observable<Result<T>> {
-    return this.request<Result<T>>(
-      (subscriber) =>
-        new ExtendedQuery(
-          sql,
-          params,
-          resultsOutput(subscriber),
-          this.optionsFor(options),
-          this.statements,
-        ),
+    return this.request<Result<T>>((subscriber) =>
+      this.extendedQuery(sql, params, resultsOutput(subscriber), options),
     );
   }
 
@@ -341,6 +325,21 @@ export class Connection {
     return asyncRows<T>((work) => this.cursor<T, never>(sql, params, work, options));
   }
 
+  /** A simple-protocol request whose results go to `output`. @internal */
+  simpleQuery(sql: string, output: QueryOutput, options: QueryOptions = {}): Request {
+    return new SimpleQuery(sql, output, this.optionsFor(options));
+  }
+
+  /** An extended-protocol request whose results go to `output`. @internal */
+  extendedQuery(
+    sql: string,
+    params: readonly unknown[],
+    output: QueryOutput,
+    options: QueryOptions = {},
+  ): Request {
+    return new ExtendedQuery(sql, params, output, this.optionsFor(options), this.statements);
+  }
+
   /** A query's options with the connection's parsers under its own. */
   private optionsFor<O extends QueryOptions>(options: O): O {
     const types = this.typesFor(options);
@@ -378,18 +377,25 @@ export class Connection {
   request<T>(build: (subscriber: import('rxjs').Subscriber<T>) => Request): Observable<T> {
     return new Observable<T>((subscriber) => {
       if (this.state === 'closing' || this.state === 'closed') {
-        subscriber.error(
-          new RxpgError(ErrorCode.ConnectionUnusable, 'the connection is closed', {
-            hint: 'open a new connection, or use a Client, which replaces broken connections',
-          }),
-        );
+        subscriber.error(closedError());
         return undefined;
       }
-      const request = build(subscriber);
-      this.queue.push(request);
-      this.scheduleWrite();
-      return () => this.withdraw(request);
+      return this.enqueue(build(subscriber));
     });
+  }
+
+  /**
+   * Queues `request` (it fails at once on a closed connection); returns what
+   * withdraws it, as unsubscribing from {@link request} does. @internal
+   */
+  enqueue(request: Request): () => void {
+    if (this.state === 'closing' || this.state === 'closed') {
+      request.failed(closedError());
+      return () => undefined;
+    }
+    this.queue.push(request);
+    this.scheduleWrite();
+    return () => this.withdraw(request);
   }
 
   /**
@@ -678,6 +684,12 @@ export class Connection {
     this.notifications.complete();
     this.parameterChanges.complete();
   }
+}
+
+function closedError(): RxpgError {
+  return new RxpgError(ErrorCode.ConnectionUnusable, 'the connection is closed', {
+    hint: 'open a new connection, or use a Client, which replaces broken connections',
+  });
 }
 
 function unexpected(what: string): RxpgError {

@@ -20,8 +20,13 @@ export interface QueryOutput {
   end(error: Error | undefined): void;
 }
 
-/** Each row goes to the subscriber as it is decoded. @internal */
-export function rowsOutput<T>(subscriber: Subscriber<T>): QueryOutput {
+/**
+ * Each row goes to the subscriber as it is decoded. `beforeEnd` runs just
+ * before the subscriber learns the query is over (a pool takes back the
+ * connection there, so that work chained after this one can have it).
+ * @internal
+ */
+export function rowsOutput<T>(subscriber: Subscriber<T>, beforeEnd?: () => void): QueryOutput {
   return {
     get closed() {
       return subscriber.closed;
@@ -29,15 +34,19 @@ export function rowsOutput<T>(subscriber: Subscriber<T>): QueryOutput {
     columns: () => undefined,
     row: (row) => subscriber.next(row as T),
     complete: () => undefined,
-    end: (error) => (error === undefined ? subscriber.complete() : subscriber.error(error)),
+    end: (error) => endWith(subscriber, error, beforeEnd),
   };
 }
 
 /**
  * Rows are gathered per statement and emitted in a {@link Result} at its
- * CommandComplete; a statement that fails emits none. @internal
+ * CommandComplete; a statement that fails emits none. `beforeEnd` as for
+ * {@link rowsOutput}. @internal
  */
-export function resultsOutput<T>(subscriber: Subscriber<Result<T>>): QueryOutput {
+export function resultsOutput<T>(
+  subscriber: Subscriber<Result<T>>,
+  beforeEnd?: () => void,
+): QueryOutput {
   /** The statement being received: its columns and rows so far. */
   let columns: readonly Column[] = [];
   let rows: T[] = [];
@@ -58,6 +67,16 @@ export function resultsOutput<T>(subscriber: Subscriber<Result<T>>): QueryOutput
       rows = [];
       subscriber.next(result);
     },
-    end: (error) => (error === undefined ? subscriber.complete() : subscriber.error(error)),
+    end: (error) => endWith(subscriber, error, beforeEnd),
   };
+}
+
+function endWith(
+  subscriber: Subscriber<unknown>,
+  error: Error | undefined,
+  beforeEnd: (() => void) | undefined,
+): void {
+  beforeEnd?.();
+  if (error === undefined) subscriber.complete();
+  else subscriber.error(error);
 }
