@@ -1,3 +1,5 @@
+import { createHook } from 'node:async_hooks';
+
 /** Resource kinds that a connection, or one of its timers, holds while it lives. */
 const WATCHED = new Set(['TCPSocketWrap', 'TCPWrap', 'PipeWrap', 'TLSWrap', 'Timeout']);
 
@@ -28,6 +30,40 @@ export async function expectNothingLeftOpen(
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** Timers made while it runs, counted until they fire or are cleared. */
+export interface TimerWatch {
+  /** Timers made since the watch began that have neither fired nor been cleared. */
+  pending(): number;
+  stop(): void;
+}
+
+/** Frames kept in the stack of a new timer: enough to reach rxpg's code under RxJS's own. */
+const TIMER_STACK_FRAMES = 60;
+
+/**
+ * Watches the timers that code under the folder `dir` makes from now on, unref'd ones
+ * included, which `process.getActiveResourcesInfo()` leaves out: a timer that does not keep
+ * the process alive can still run for ever.
+ */
+export function watchTimers(dir: string): TimerWatch {
+  const live = new Set<number>();
+  const hook = createHook({
+    init: (id, type) => {
+      if (type !== 'Timeout') return;
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = TIMER_STACK_FRAMES;
+      const stack = new Error().stack ?? '';
+      Error.stackTraceLimit = limit;
+      if (stack.includes(dir)) live.add(id);
+    },
+    destroy: (id) => {
+      live.delete(id);
+    },
+  });
+  hook.enable();
+  return { pending: () => live.size, stop: () => hook.disable() };
 }
 
 /** The stable code of an error: RxpgError.code or DatabaseError.code (SQLSTATE). */

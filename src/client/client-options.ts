@@ -2,6 +2,7 @@ import type { ConnectOptions } from '../connection/connect';
 import { DEFAULT_PIPELINE_DEPTH } from '../connection/connection';
 import { suggestKeyword } from '../config/suggest';
 import { ErrorCode, RxpgError } from '../errors';
+import type { ListenCheckOptions } from './listen-check';
 import type { ConnectHook } from './open-connection';
 import type { PoolOptions } from './pool-options';
 
@@ -43,11 +44,28 @@ export interface ClientOptions extends ConnectOptions {
    * search_path; its error fails the request that was waiting for the connection.
    */
   readonly onConnect?: ConnectHook;
+  /**
+   * How often the LISTEN connection, while any channel is listened to, makes a
+   * round trip to the server (an empty query) to find out that the network has
+   * stalled, which sends no error (default 30,000; 0 turns the check off).
+   */
+  readonly listenCheckInterval?: number;
+  /**
+   * How long that round trip may take; past it, the LISTEN connection is given
+   * up, `listenEvents$` emits `disconnected` with `RXPG_TIMEOUT`, and rxpg
+   * reconnects and listens again (default 10,000).
+   */
+  readonly listenCheckTimeout?: number;
 }
 
 const DEFAULT_MAX_CONNECTIONS = 10;
 const DEFAULT_IDLE_TIMEOUT = 10_000;
 const DEFAULT_CLEANUP_TIMEOUT = 10_000;
+/** Half a minute between checks, as is usual for listeners: a stall is found within 40 s. */
+const DEFAULT_LISTEN_CHECK_INTERVAL = 30_000;
+const DEFAULT_LISTEN_CHECK_TIMEOUT = 10_000;
+/** The longest delay Node's timers take (2^31 - 1 ms); a longer one would fire at once. */
+const MAX_TIMER_DELAY = 2_147_483_647;
 
 /** Every option a Client takes: its own and those of connect(). */
 const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
@@ -58,6 +76,8 @@ const KNOWN_OPTIONS: ReadonlySet<string> = new Set([
   'maxLifetime',
   'autoDisconnect',
   'onConnect',
+  'listenCheckInterval',
+  'listenCheckTimeout',
   'types',
   'statementCacheSize',
   'pipelineDepth',
@@ -96,6 +116,31 @@ export function poolOptions(options: ClientOptions): PoolOptions {
     cleanupTimeout: duration('cancelTimeout', options.cancelTimeout, DEFAULT_CLEANUP_TIMEOUT),
     pipelineDepth: Math.max(1, options.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH),
   };
+}
+
+/** How the LISTEN connection is checked, with defaults filled in. @internal */
+export function listenCheckOptions(options: ClientOptions): ListenCheckOptions {
+  return {
+    interval: timerDelay(
+      'listenCheckInterval',
+      options.listenCheckInterval,
+      DEFAULT_LISTEN_CHECK_INTERVAL,
+    ),
+    timeout: timerDelay(
+      'listenCheckTimeout',
+      options.listenCheckTimeout,
+      DEFAULT_LISTEN_CHECK_TIMEOUT,
+    ),
+  };
+}
+
+/** A {@link duration} that a Node timer can wait for. */
+function timerDelay(name: string, value: number | undefined, fallback: number): number {
+  const ms = duration(name, value, fallback);
+  if (ms > MAX_TIMER_DELAY && ms !== Infinity) {
+    throw invalid(name, ms, `milliseconds, 0 to ${MAX_TIMER_DELAY}`);
+  }
+  return ms;
 }
 
 /** A duration in milliseconds; 0 means no limit, as in node-postgres. */

@@ -9,7 +9,7 @@ import type { Result } from '../query/result';
 import { resultsOutput, rowsOutput } from '../query/query-output';
 import type { CursorOptions } from '../query/cursor-query';
 import type { QueryOptions } from '../query/simple-query';
-import { poolOptions, type ClientOptions } from './client-options';
+import { listenCheckOptions, poolOptions, type ClientOptions } from './client-options';
 import { withConnection, withRequest } from './lease';
 import type { ListenEvent } from './listen-event';
 import { Listener } from './listener';
@@ -57,7 +57,7 @@ export class Client {
     parseConfig(withoutPasswordSource(config), options.env);
     const open$ = openConnection(config, options, options.onConnect);
     this.pool = new Pool(open$, poolOptions(options));
-    this.listener = new Listener(open$);
+    this.listener = new Listener(open$, listenCheckOptions(options));
     this.stats$ = this.pool.stats$;
     this.listenEvents$ = this.listener.events$;
   }

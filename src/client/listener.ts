@@ -13,6 +13,7 @@ import type { Connection, Notification } from '../connection/connection';
 import { DatabaseError } from '../errors';
 import { command } from './command';
 import { escapeIdentifier } from './escape';
+import { checkedNotifications, type ListenCheckOptions } from './listen-check';
 import { serverChannelName, type ListenEvent } from './listen-event';
 import { clientClosed } from './pool-errors';
 
@@ -25,7 +26,8 @@ const MAX_RETRY_DELAY = 5_000;
  * listener, opened with the first channel and closed with the last. LISTEN
  * goes out when a channel gets its first subscriber, UNLISTEN when it loses
  * its last; after the connection is lost it is made again and every channel
- * listened to again.
+ * listened to again. While it is open, it is checked now and then (see
+ * {@link checkedNotifications}): a network that stalls silently counts as a loss.
  * @internal
  */
 export class Listener {
@@ -44,7 +46,10 @@ export class Listener {
 
   readonly events$: Observable<ListenEvent> = this.events.asObservable();
 
-  constructor(private readonly open$: Observable<Connection>) {}
+  constructor(
+    private readonly open$: Observable<Connection>,
+    private readonly check: ListenCheckOptions,
+  ) {}
 
   listen(channel: string): Observable<Notification> {
     return new Observable<Notification>((subscriber) => {
@@ -85,7 +90,8 @@ export class Listener {
         switchMap((connection) => {
           opened = true;
           this.connected(connection);
-          return connection.notifications$;
+          // A check that goes unanswered fails the session here, which closes the connection.
+          return checkedNotifications(connection, this.check);
         }),
         tap({
           error: (error: unknown) => {
