@@ -1,32 +1,41 @@
+/** Where an item sits in the queue that holds it, kept on the item itself. */
+const POSITION = Symbol('rxpg.fifo.position');
+
+/** An object that can wait in a {@link Fifo}: the queue marks it with its position. */
+type Queued = { [POSITION]?: number };
+
 /**
  * A first-in, first-out queue whose every operation is cheap however long
  * it grows: taking the first item does not move the others, and any item can
  * be removed, found by identity. Thousands of requests may wait at once,
  * and any of them may leave the queue when its subscriber unsubscribes;
  * an Array's shift and indexOf would each cost a pass over all of them.
+ *
+ * An item is in one Fifo at a time: its position is written on it.
  * @internal
  */
-export class Fifo<T> {
+export class Fifo<T extends object> {
   /** Items in order from `head`; removed ones leave a hole (undefined). */
   private items: (T | undefined)[] = [];
   private head = 0;
-  /** Where each item is, counted from the first item ever queued. */
-  private readonly positions = new Map<T, number>();
+  private count = 0;
   /** The count of items dropped from the front of `items` so far. */
   private dropped = 0;
 
   get size(): number {
-    return this.positions.size;
+    return this.count;
   }
 
   has(item: T): boolean {
-    return this.positions.has(item);
+    const position = (item as Queued)[POSITION];
+    return position !== undefined && this.items[position - this.dropped] === item;
   }
 
   push(item: T): void {
-    if (this.positions.has(item)) return;
-    this.positions.set(item, this.dropped + this.items.length);
+    if (this.has(item)) return;
+    (item as Queued)[POSITION] = this.dropped + this.items.length;
     this.items.push(item);
+    this.count++;
   }
 
   /** Puts `item` in front of the others (rare: a request run again). */
@@ -49,10 +58,10 @@ export class Fifo<T> {
 
   /** Removes `item`; true when it was queued. */
   delete(item: T): boolean {
-    const position = this.positions.get(item);
-    if (position === undefined) return false;
-    this.positions.delete(item);
-    this.items[position - this.dropped] = undefined;
+    if (!this.has(item)) return false;
+    this.items[((item as Queued)[POSITION] ?? 0) - this.dropped] = undefined;
+    (item as Queued)[POSITION] = undefined;
+    this.count--;
     this.compact();
     return true;
   }
@@ -60,23 +69,23 @@ export class Fifo<T> {
   /** Empties the queue, returning its items in order. */
   drain(): T[] {
     const all = this.items.slice(this.head).filter((item): item is T => item !== undefined);
+    for (const item of all) (item as Queued)[POSITION] = undefined;
+    this.reset();
+    return all;
+  }
+
+  private reset(): void {
     this.dropped += this.items.length;
     this.items = [];
     this.head = 0;
-    this.positions.clear();
-    return all;
+    this.count = 0;
   }
 
   /** Drops the front holes once they are most of the array. */
   private compact(): void {
-    if (this.positions.size === 0) {
-      this.dropped += this.items.length;
-      this.items = [];
-      this.head = 0;
-      return;
-    }
-    this.first();
+    if (this.count === 0) return this.reset();
     if (this.head < 1024 || this.head * 2 < this.items.length) return;
+    this.first();
     this.items = this.items.slice(this.head);
     this.dropped += this.head;
     this.head = 0;

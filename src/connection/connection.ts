@@ -55,7 +55,7 @@ export interface ConnectionOptions {
   readonly statementCacheSize?: number;
   /**
    * How many requests may be written before the first one's ReadyForQuery
-   * (default 16), so that small queries are not each a round trip; a Client
+   * (default 64), so that small queries are not each a round trip; a Client
    * lets as many single statements share one connection once all its
    * connections are open. 1 turns pipelining off.
    */
@@ -70,7 +70,7 @@ export interface ConnectionOptions {
 
 const DEFAULT_STATEMENT_CACHE_SIZE = 100;
 /** How many requests a connection writes ahead of the first one's reply unless told otherwise. */
-export const DEFAULT_PIPELINE_DEPTH = 16;
+export const DEFAULT_PIPELINE_DEPTH = 64;
 const DEFAULT_CANCEL_TIMEOUT_MS = 10_000;
 /** How long close() waits for the cancel of a running query before ending the session anyway. */
 const CLOSE_CANCEL_TIMEOUT_MS = 5_000;

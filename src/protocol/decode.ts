@@ -31,6 +31,26 @@ const MD5_SALT_SIZE = 4;
 export class MessageDecoder {
   private readonly parser = new Parser();
 
+  /**
+   * Decodes the message whose body is `buffer[start, end)`. The replies every
+   * small query gets are read in place; the others get a view of their own.
+   */
+  decodeAt(code: number, buffer: Buffer, start: number, end: number): BackendMessage {
+    const length = end - start;
+    switch (code) {
+      case BackendCode.BindComplete:
+        return emptyAt(length, BIND_COMPLETE);
+      case BackendCode.ParseComplete:
+        return emptyAt(length, PARSE_COMPLETE);
+      case BackendCode.ReadyForQuery:
+        return readyForQueryAt(buffer, start, length);
+      case BackendCode.CommandComplete:
+        return commandCompleteAt(buffer, start, end);
+      default:
+        return this.decode(code, buffer.subarray(start, end));
+    }
+  }
+
   decode(code: number, body: Buffer): BackendMessage {
     switch (code) {
       case BackendCode.DataRow:
@@ -129,13 +149,21 @@ const READY: Readonly<Record<string, BackendMessage>> = {
 
 /** A message that has no body. */
 function empty(body: Buffer, message: BackendMessage): BackendMessage {
-  if (body.length !== 0) throw violation(`${message.name} with a body`);
+  return emptyAt(body.length, message);
+}
+
+function emptyAt(length: number, message: BackendMessage): BackendMessage {
+  if (length !== 0) throw violation(`${message.name} with a body`);
   return message;
 }
 
 /** ReadyForQuery: one status byte, 'I', 'T' or 'E'. */
 function readyForQuery(body: Buffer): BackendMessage {
-  const message = body.length === 1 ? READY[String.fromCharCode(body[0])] : undefined;
+  return readyForQueryAt(body, 0, body.length);
+}
+
+function readyForQueryAt(buffer: Buffer, start: number, length: number): BackendMessage {
+  const message = length === 1 ? READY[String.fromCharCode(buffer[start])] : undefined;
   if (message === undefined) throw violation('malformed ReadyForQuery');
   return message;
 }
@@ -155,9 +183,12 @@ function parameterDescription(body: Buffer): BackendMessage {
 
 /** CommandComplete: the command tag, a NUL-terminated string. */
 function commandComplete(body: Buffer): BackendMessage {
-  if (body.length === 0 || body[body.length - 1] !== 0)
-    throw violation('malformed CommandComplete');
-  return { name: 'commandComplete', tag: body.toString('utf8', 0, body.length - 1) };
+  return commandCompleteAt(body, 0, body.length);
+}
+
+function commandCompleteAt(buffer: Buffer, start: number, end: number): BackendMessage {
+  if (end === start || buffer[end - 1] !== 0) throw violation('malformed CommandComplete');
+  return { name: 'commandComplete', tag: buffer.toString('utf8', start, end - 1) };
 }
 
 function violation(message: string): RxpgError {

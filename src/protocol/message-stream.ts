@@ -109,7 +109,7 @@ export class MessageStream {
     if (code === BackendCode.DataRow) {
       this.handler.row(buffer, start, end);
     } else {
-      this.handler.message(this.decoder.decode(code, buffer.subarray(start, end)));
+      this.handler.message(this.decoder.decodeAt(code, buffer, start, end));
     }
   };
 

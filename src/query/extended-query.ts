@@ -2,6 +2,7 @@ import { serialize } from 'pg-protocol';
 import type { Request } from '../connection/request';
 import { DatabaseError, ErrorCode, RxpgError } from '../errors';
 import type { BackendMessage, FieldDescription, TransactionStatus } from '../protocol/messages';
+import { bindExecuteSync } from './bind';
 import { encodeParameter, MAX_PARAMETERS } from './params';
 import type { QueryOptions } from './query-options';
 import type { QueryOutput } from './query-output';
@@ -71,27 +72,26 @@ export class ExtendedQuery implements Request {
     const values = this.params.map(encodeParameter);
     if (cache === undefined) return this.unnamed(values);
 
-    // Evicted statements are closed ahead of this request's own messages.
-    const closing = (): Buffer[] =>
-      cache.takeClosing().map((name) => serialize.close({ type: 'S', name }));
     if (cached !== undefined && cached.fields === undefined) {
       // Prepared by a request still in flight (pipelining): run unnamed rather than race it.
-      return Buffer.concat([...closing(), this.unnamed(values)]);
+      return Buffer.concat([...closes(cache), this.unnamed(values)]);
     }
     if (cached !== undefined) {
       this.statement = cached;
       this.reused = true;
       this.fields = cached.fields;
-      return Buffer.concat([...closing(), ...this.execute(cached.name, values)]);
+      const execute = bindExecuteSync(cached.name, values);
+      const evicted = closes(cache);
+      return evicted.length === 0 ? execute : Buffer.concat([...evicted, execute]);
     }
     const statement = cache.add(this.sql);
     this.statement = statement;
     this.reused = false;
     return Buffer.concat([
-      ...closing(),
+      ...closes(cache),
       serialize.parse({ name: statement.name, text: this.sql }),
       serialize.describe({ type: 'S', name: statement.name }),
-      ...this.execute(statement.name, values),
+      bindExecuteSync(statement.name, values),
     ]);
   }
 
@@ -100,12 +100,8 @@ export class ExtendedQuery implements Request {
     return Buffer.concat([
       serialize.parse({ text: this.sql }),
       serialize.describe({ type: 'S' }),
-      ...this.execute('', values),
+      bindExecuteSync('', values),
     ]);
-  }
-
-  private execute(statement: string, values: (string | Buffer | null)[]): Buffer[] {
-    return [serialize.bind({ statement, values }), serialize.execute({}), serialize.sync()];
   }
 
   row(buffer: Buffer, start: number, end: number): void {
@@ -212,6 +208,16 @@ export class ExtendedQuery implements Request {
     this.output.end(this.error instanceof DatabaseError ? this.error : error);
   }
 }
+
+/** Close messages for the statements evicted from the cache, sent ahead of a request's own. */
+function closes(cache: StatementCache): readonly Buffer[] {
+  const names = cache.takeClosing();
+  return names.length === 0
+    ? NO_BUFFERS
+    : names.map((name) => serialize.close({ type: 'S', name }));
+}
+
+const NO_BUFFERS: readonly Buffer[] = [];
 
 function countMismatch(expected: number, given: number, cause?: DatabaseError): RxpgError {
   return new RxpgError(

@@ -27,15 +27,31 @@ export interface QueryOutput {
  * @internal
  */
 export function rowsOutput<T>(subscriber: Subscriber<T>, beforeEnd?: () => void): QueryOutput {
-  return {
-    get closed() {
-      return subscriber.closed;
-    },
-    columns: () => undefined,
-    row: (row) => subscriber.next(row as T),
-    complete: () => undefined,
-    end: (error) => endWith(subscriber, error, beforeEnd),
-  };
+  return new RowsOutput(subscriber, beforeEnd);
+}
+
+/** One object per query, rather than a closure per method: small queries make many. */
+class RowsOutput<T> implements QueryOutput {
+  constructor(
+    private readonly subscriber: Subscriber<T>,
+    private readonly beforeEnd: (() => void) | undefined,
+  ) {}
+
+  get closed(): boolean {
+    return this.subscriber.closed;
+  }
+
+  columns(): void {}
+
+  row(row: unknown): void {
+    this.subscriber.next(row as T);
+  }
+
+  complete(): void {}
+
+  end(error: Error | undefined): void {
+    endWith(this.subscriber, error, this.beforeEnd);
+  }
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { FieldDescription } from '../protocol/messages';
 
+const NONE: readonly string[] = [];
+
 /** A named statement prepared on the server by an earlier request. */
 export interface PreparedStatement {
   readonly name: string;
@@ -23,6 +25,8 @@ export class StatementCache {
   /** Names of evicted statements the server still holds. */
   private closing: string[] = [];
   private counter = 0;
+  /** The statement last moved to the end of the use order. */
+  private lastUsed: PreparedStatement | undefined;
 
   constructor(readonly capacity: number) {}
 
@@ -33,9 +37,11 @@ export class StatementCache {
   /** The statement for `sql`, marked as just used. */
   get(sql: string): PreparedStatement | undefined {
     const statement = this.statements.get(sql);
-    if (statement !== undefined) {
+    // The one used last is already last in the Map: a statement run over and over moves not.
+    if (statement !== undefined && statement !== this.lastUsed) {
       this.statements.delete(sql);
       this.statements.set(sql, statement);
+      this.lastUsed = statement;
     }
     return statement;
   }
@@ -56,6 +62,7 @@ export class StatementCache {
       fields: undefined,
     };
     this.statements.set(sql, statement);
+    this.lastUsed = statement;
     return statement;
   }
 
@@ -86,7 +93,8 @@ export class StatementCache {
   }
 
   /** Names to close before the next request's own messages. */
-  takeClosing(): string[] {
+  takeClosing(): readonly string[] {
+    if (this.closing.length === 0) return NONE;
     const names = this.closing;
     this.closing = [];
     return names;
