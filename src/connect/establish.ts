@@ -182,8 +182,8 @@ function withTls(
     failedWith('next-encryption', 'tls'),
     switchMap((tls) => {
       if (injected) return throwError(() => failure(injectedBytesError(), 'give-up', 'tls'));
-      const certificate = tls.getPeerCertificate();
-      const peerCertificate = certificate.raw instanceof Buffer ? certificate.raw : undefined;
+      // The X509Certificate form: its raw bytes without every field turned into objects.
+      const peerCertificate = tls.getPeerX509Certificate()?.raw;
       return of<SecuredStream>({ stream: tls, transport: { encrypted: true, peerCertificate } });
     }),
   );

@@ -125,20 +125,30 @@ export class ScramSession {
    */
   handleServerFirst(data: string): string {
     const first = this.beginDerivation(data);
-    const { pbkdf2Sync } = loadCrypto();
-    const key = pbkdf2Sync(this.password, first.salt, first.iterations, KEY_LENGTH, HASH);
+    const cacheKey = derivedKeyName(this.password, first.salt, first.iterations);
+    let key = derivedKeys.get(cacheKey);
+    if (key === undefined) {
+      const { pbkdf2Sync } = loadCrypto();
+      key = pbkdf2Sync(this.password, first.salt, first.iterations, KEY_LENGTH, HASH);
+      remember(cacheKey, key);
+    }
     return this.finishClientFinal(data, first, key);
   }
 
   /** {@link handleServerFirst} with the key derivation on the libuv thread pool. */
   async handleServerFirstAsync(data: string): Promise<string> {
     const first = this.beginDerivation(data);
-    const { pbkdf2 } = loadCrypto();
-    const key = await new Promise<Buffer>((resolve, reject) =>
-      pbkdf2(this.password, first.salt, first.iterations, KEY_LENGTH, HASH, (error, derived) =>
-        error ? reject(error) : resolve(derived),
-      ),
-    );
+    const cacheKey = derivedKeyName(this.password, first.salt, first.iterations);
+    let key = derivedKeys.get(cacheKey);
+    if (key === undefined) {
+      const { pbkdf2 } = loadCrypto();
+      key = await new Promise<Buffer>((resolve, reject) =>
+        pbkdf2(this.password, first.salt, first.iterations, KEY_LENGTH, HASH, (error, derived) =>
+          error ? reject(error) : resolve(derived),
+        ),
+      );
+      remember(cacheKey, key);
+    }
     return this.finishClientFinal(data, first, key);
   }
 
@@ -251,4 +261,27 @@ function escapeSaslName(name: string): string {
 /** Server text shown in an error: it is unauthenticated, so only short printable ASCII. */
 function printable(text: string): string {
   return /^[\x20-\x7e]{1,64}$/.test(text) ? JSON.stringify(text) : '(unprintable)';
+}
+
+/**
+ * Salted passwords already derived, by password, salt and iteration count.
+ * The server keeps one salt per role, so every connection after the first
+ * would derive the same key again: a millisecond of PBKDF2 at the default
+ * 4,096 iterations, far more where servers ask for more. The key is worth as
+ * much as the password, which the process holds anyway.
+ */
+const derivedKeys = new Map<string, Buffer>();
+const DERIVED_KEYS_KEPT = 16;
+
+/** The cache's name for a derivation; the password enters it only hashed. */
+function derivedKeyName(password: string, salt: Buffer, iterations: number): string {
+  const digest = loadCrypto().createHash('sha256').update(password).digest('base64');
+  return `${iterations}:${salt.toString('base64')}:${digest}`;
+}
+
+function remember(name: string, key: Buffer): void {
+  derivedKeys.set(name, key);
+  if (derivedKeys.size > DERIVED_KEYS_KEPT) {
+    derivedKeys.delete(derivedKeys.keys().next().value as string);
+  }
 }

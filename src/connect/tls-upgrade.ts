@@ -3,6 +3,7 @@ import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { Observable } from 'rxjs';
 import { ErrorCode, RxpgError } from '../errors';
 import { loadTls } from './lazy-modules';
+import { withSharedContext } from './secure-contexts';
 
 /**
  * Runs the TLS handshake over an open socket and emits the encrypted socket.
@@ -18,7 +19,7 @@ export function upgradeToTls(
     const { connect } = loadTls();
     let tls: TLSSocket;
     try {
-      tls = connect({ ...options, socket });
+      tls = connect({ ...withSharedContext(options), socket });
     } catch (cause) {
       // Node checks some options (a malformed certificate, say) before any byte is sent.
       const reason = cause instanceof Error ? cause.message : String(cause);

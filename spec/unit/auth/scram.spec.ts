@@ -358,3 +358,49 @@ describe('ScramSession order of steps', () => {
     expectSaslFailure(() => session.handleServerFirst('r=abcdef,s=c2FsdA==,i=4096'), /state/);
   });
 });
+
+describe('ScramSession derives each salted password once', () => {
+  // Node's crypto module, as rxpg loads it: the derivations can be counted on it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const crypto = require('node:crypto') as typeof import('node:crypto');
+  const session = (password: string) =>
+    new ScramSession(password, { mechanism: 'SCRAM-SHA-256', user: 'app' });
+
+  afterEach(() => jest.restoreAllMocks());
+
+  it('reuses the key for the same password, salt and iteration count, and only then', () => {
+    const salt = Buffer.from('salt-of-the-reuse-test');
+    // The fake servers derive their keys too: made before the count starts.
+    const servers = [
+      new FakeServer('first secret', salt),
+      new FakeServer('first secret', salt),
+      new FakeServer('second secret', salt),
+      new FakeServer('first secret', Buffer.from('other salt')),
+      new FakeServer('first secret', salt, 4097),
+    ];
+    const passwords = [
+      'first secret',
+      'first secret',
+      'second secret',
+      'first secret',
+      'first secret',
+    ];
+    const derive = jest.spyOn(crypto, 'pbkdf2Sync');
+    servers.forEach((server, k) => exchange(session(passwords[k] ?? ''), server));
+    // Another password, salt or iteration count is another key, checked by the server's proof.
+    expect(derive).toHaveBeenCalledTimes(4);
+  });
+
+  it('reuses it off the event loop too', async () => {
+    const salt = Buffer.from('salt-of-the-async-test');
+    const servers = [new FakeServer('async secret', salt), new FakeServer('async secret', salt)];
+    const derive = jest.spyOn(crypto, 'pbkdf2');
+    for (const server of servers) {
+      const client = session('async secret');
+      const final = await client.handleServerFirstAsync(server.first(client.clientFirstMessage()));
+      client.handleServerFinal(server.final(final));
+      expect(client.completed).toBe(true);
+    }
+    expect(derive).toHaveBeenCalledTimes(1);
+  });
+});
