@@ -42,11 +42,10 @@ describe('the pool over a network that stalls', () => {
 });
 
 describe('housekeeping over a network that stalls', () => {
-  // Bug in src/client (transactions and pool cleanup): BEGIN is never withdrawn, and the
-  // ROLLBACK sent after an unsubscribe and the pool's sync probe belong to no subscriber, so no
-  // time limit applies to any of them. When BEGIN goes into a stalled network and the caller
-  // gives up, the connection waits forever with [BEGIN, ROLLBACK, SyncProbe] in flight: the
-  // slot stays 'returning', and a pool of one never serves again. (Found by the soak.)
+  // BEGIN sent into a stalled network, the ROLLBACK that follows when the caller gives up and
+  // the pool's sync probe belong to no subscriber with a time limit: the pool's clean-up bound
+  // (cancelTimeout) is what ends them, or a pool of one would never serve again. (Found by the
+  // soak.)
   it('a transaction timed out before BEGIN was answered costs its connection, and the next query gets a new one', async () => {
     const client = clientVia(cluster(), proxy().port, { maxConnections: 1, cancelTimeout: 300 });
     try {
@@ -64,11 +63,9 @@ describe('housekeeping over a network that stalls', () => {
 });
 
 describe('cancel requests over a network that stalls', () => {
-  // Bug in src/connect/cancel-request.ts and src/connection/connection.ts: the CancelRequest
-  // socket has no time limit, and the connection writes nothing until the server closed it.
-  // When the CancelRequest never arrives (stalled network) but the cancelled query ends by
-  // itself before cancelTimeout, the connection holds every later request forever: the pool's
-  // sync probe never returns, the slot stays 'returning', and a pool of one never serves again.
+  // A connection writes nothing until the server has closed the socket of its last
+  // CancelRequest. A cancel socket that stalls must cost the connection within cancelTimeout,
+  // even when the cancelled query ends by itself: otherwise every later request would wait.
   it('a cancel whose socket stalls does not hold its connection forever', async () => {
     const client = clientVia(cluster(), proxy().port, { maxConnections: 1, cancelTimeout: 2_000 });
     try {

@@ -67,35 +67,41 @@ describe('faults on the server side', () => {
     await nothingLeft();
   });
 
-  it('a terminated backend fails its running query with a stable code and ends its connection', async () => {
-    const { connection, ended, close } = await openVia(proxy().port);
-    const running = failure(connection.query('select pg_sleep(30)'));
-    await eventually(async () =>
-      (await faultSessions(cluster())).some((s) => s.state === 'active'),
-    );
-    await cluster().admin('select pg_terminate_backend($1)', [connection.processId]);
-    const outcome = await running;
-    // TODO(#7): the query should report the server's FATAL 57P01 (see the failing test below).
-    expect(['57P01', 'RXPG_CONNECTION_CLOSED']).toContain(outcome.code);
-    expect(outcome.ms).toBeLessThan(BOUND_MS);
-    expect(await ended).toEqual({ code: 'RXPG_CONNECTION_CLOSED' });
-    close();
-    await nothingLeft();
-  });
+  it.each([
+    ['query', (conn: Connection) => conn.query('select pg_sleep(30)')],
+    ['statement', (conn: Connection) => conn.executeStatement('select pg_sleep($1)', [30])],
+  ])(
+    'a terminated backend fails its running %s with the FATAL 57P01 the server sent, and ends its connection',
+    async (_, run) => {
+      const { connection, ended, close } = await openVia(proxy().port);
+      const running = failure(run(connection));
+      await eventually(async () =>
+        (await faultSessions(cluster())).some((s) => s.state === 'active'),
+      );
+      await cluster().admin('select pg_terminate_backend($1)', [connection.processId]);
+      const outcome = await running;
+      expect(outcome.code).toBe('57P01');
+      expect(outcome.ms).toBeLessThan(BOUND_MS);
+      expect(await ended).toEqual({ code: 'RXPG_CONNECTION_CLOSED' });
+      close();
+      await nothingLeft();
+    },
+  );
 
-  // Bug in src/query: SimpleQuery keeps the FATAL ErrorResponse that came before the socket
-  // closed, but failed() then reports "server closed the connection" instead of it.
-  it('a query whose backend is terminated reports the FATAL 57P01 the server sent', async () => {
-    const { connection, close } = await openVia(proxy().port);
-    const running = failure(connection.query('select pg_sleep(30)'));
+  it("a Client's query whose backend is terminated reports the FATAL 57P01, and the Client replaces the connection", async () => {
+    const client = clientVia(cluster(), proxy().port, { maxConnections: 1 });
+    const running = failure(client.executeStatement('select pg_sleep($1)', [30]));
     await eventually(async () =>
       (await faultSessions(cluster())).some((s) => s.state === 'active'),
     );
-    await cluster().admin('select pg_terminate_backend($1)', [connection.processId]);
+    const [session] = await faultSessions(cluster());
+    await cluster().admin('select pg_terminate_backend($1)', [session?.pid]);
     const outcome = await running;
-    close();
-    await nothingLeft();
     expect(outcome.code).toBe('57P01');
+    expect(outcome.ms).toBeLessThan(BOUND_MS);
+    expect(await lastValueFrom(client.query<{ n: number }>('select 3 as n'))).toEqual({ n: 3 });
+    await client.close();
+    await nothingLeft();
   });
 
   it('an idle connection terminated by the server ends with RXPG_CONNECTION_CLOSED, and the Client replaces it', async () => {
