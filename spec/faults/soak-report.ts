@@ -13,6 +13,7 @@ export function formatReport(report: SoakReport): string {
     `faults:         ${report.faultsInjected} injected; took effect: ${describe(report.faultsTriggered)}`,
     `outcomes:       ${describe(byCode)}`,
     `writes:         told committed ${report.writes.toldCommitted}, told failed ${report.writes.toldFailed}, unknown ${report.writes.unknown}, rows on server ${report.writes.rowsOnServer}`,
+    `listen gaps:    ${describe(report.listenGaps) || 'none'}`,
     `lost:           ${lost} (${describe(report.lost)})`,
     'by operation:',
     ...Object.entries(report.outcomes)

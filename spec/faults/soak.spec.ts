@@ -20,6 +20,8 @@ describe('soak, short', () => {
       unaccounted: 0,
       uncoded: 0,
       hung: 0,
+      listenerEnded: 0,
+      listenerDeaf: 0,
     });
     const triggered = Object.values(report.faultsTriggered).reduce((sum, n) => sum + n, 0);
     expect(triggered).toBeGreaterThan(10);

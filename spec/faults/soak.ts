@@ -4,6 +4,7 @@ import type { Cluster } from '../support/cluster';
 import { faultProxy, type Fault, type FaultProxy } from '../support/fault-proxy';
 import { CLEAN_ENV } from '../support/outcome';
 import { eventually, seeded } from './helpers';
+import { keepListening } from './soak-listener';
 import { operation, WRITES_TABLE, type Operation, type OperationKind } from './soak-operations';
 import { activeResources, codeOf, expectNothingLeftOpen } from './watch';
 
@@ -25,6 +26,8 @@ export interface SoakReport {
   readonly faultsInjected: number;
   readonly faultsTriggered: Record<string, number>;
   readonly outcomes: Record<string, number>;
+  /** Losses of the LISTEN connection (`disconnected` events), by code. */
+  readonly listenGaps: Record<string, number>;
   readonly writes: {
     readonly toldCommitted: number;
     readonly toldFailed: number;
@@ -42,13 +45,24 @@ export interface SoakReport {
     readonly uncoded: number;
     /** Operations that did not end within the watchdog's bound. */
     readonly hung: number;
+    /** The listener kept for the whole run errored or completed. */
+    readonly listenerEnded: number;
+    /** That listener heard nothing once the faults stopped. */
+    readonly listenerDeaf: number;
   };
+}
+
+/** What became of the listener kept for the whole run. */
+interface ListeningOutcome {
+  readonly gaps: Readonly<Record<string, number>>;
+  readonly ended: boolean;
+  readonly deaf: boolean;
 }
 
 /** Each operation ends by itself or by its own timeout well before the watchdog's bound. */
 const OPERATION_TIMEOUT_MS = 3_000;
-/** A stall lasts past the operations' own timeouts, then the connection is cut. */
-const STALL_CUT_MS = 4_000;
+/** The LISTEN connection is checked often, so that the stalls it meets are found in a second. */
+const LISTEN_CHECK_MS = 500;
 const WATCHDOG_MS = 15_000;
 const MAX_CONNECTIONS = 6;
 const APPLICATION_NAME = 'rxpg-soak';
@@ -79,26 +93,18 @@ export async function runSoak(cluster: Cluster, options: SoakOptions): Promise<S
   const proxy = await faultProxy(cluster.port);
   const before = activeResources();
   let faultsInjected = 0;
-  // Connections dropped by the periodic cuts of everything: faults that always take effect.
+  // Connections dropped or stalled by the periodic faults of everything: they always take effect.
   let cuts = 0;
+  let stalls = 0;
+  const client = soakClient(cluster, proxy.port);
+  // Listening starts before the faults: only a first connection that fails ends listeners.
+  const listener = keepListening(client);
+  await listener.ready;
   proxy.plan(() => {
     if (random() >= options.faultRate) return [];
     faultsInjected += 1;
     return [randomFault(random)];
   });
-  const client = new Client(
-    {
-      host: '127.0.0.1',
-      port: String(proxy.port),
-      dbname: 'postgres',
-      user: cluster.user,
-      sslmode: 'disable',
-      connect_timeout: '2',
-      application_name: APPLICATION_NAME,
-    },
-    // Connections live half a second, so that many new ones meet the faults planned for them.
-    { env: CLEAN_ENV, maxConnections: MAX_CONNECTIONS, cancelTimeout: 500, maxLifetime: 500 },
-  );
   const started = Date.now();
   const ledger = new Ledger();
   let id = 0;
@@ -106,23 +112,59 @@ export async function runSoak(cluster: Cluster, options: SoakOptions): Promise<S
   const run = async (index: number): Promise<void> => {
     // Now and then the network drops every connection at once.
     if (index % 2_000 === 1_999) cuts += cutEverything(proxy);
+    // And now and then it stalls every connection, for good: the LISTEN connection's too.
+    if (index % 1_000 === 499) stalls += stallEverything(proxy);
     const op = operation(client, pick(random), random, nextId);
     ledger.record(op, await settle(op));
   };
   await inParallel(options.operations, options.concurrency, run);
   proxy.plan(() => []);
   await poolSettles(client);
+  const listening = {
+    gaps: listener.gaps,
+    ended: listener.ended(),
+    deaf: !(await listener.hearsAgain()),
+  };
+  listener.stop();
   await client.close();
   await proxy.drained(10_000);
   await expectNothingLeftOpen(before, 5_000);
   await eventually(async () => (await sessions(cluster)) === 0, 10_000);
   const rows = await cluster.admin<{ id: number }>(`select id from ${WRITES_TABLE}`);
   const faults = {
-    injected: faultsInjected + cuts,
-    triggered: { ...proxy.triggered(), 'cut of every connection': cuts },
+    injected: faultsInjected + cuts + stalls,
+    triggered: {
+      ...proxy.triggered(),
+      'cut of every connection': cuts,
+      'stall of every connection': stalls,
+    },
   };
   await proxy.close();
-  return ledger.report(options.operations, Date.now() - started, faults, rows);
+  return ledger.report(options.operations, Date.now() - started, faults, rows, listening);
+}
+
+/** The soak's Client, through the proxy at `port`. */
+function soakClient(cluster: Cluster, port: number): Client {
+  return new Client(
+    {
+      host: '127.0.0.1',
+      port: String(port),
+      dbname: 'postgres',
+      user: cluster.user,
+      sslmode: 'disable',
+      connect_timeout: '2',
+      application_name: APPLICATION_NAME,
+    },
+    // Connections live half a second, so that many new ones meet the faults planned for them.
+    {
+      env: CLEAN_ENV,
+      maxConnections: MAX_CONNECTIONS,
+      cancelTimeout: 500,
+      maxLifetime: 500,
+      listenCheckInterval: LISTEN_CHECK_MS,
+      listenCheckTimeout: LISTEN_CHECK_MS,
+    },
+  );
 }
 
 /** The outcome of one operation: 'ok', 'own timeout', a code, or 'HUNG'. */
@@ -176,6 +218,7 @@ class Ledger {
     ms: number,
     faults: { injected: number; triggered: Record<string, number> },
     rows: readonly { id: number }[],
+    listening: ListeningOutcome,
   ): SoakReport {
     const onServer = new Set(rows.map((r) => r.id));
     const count = (ids: Set<number>, keep: (id: number) => boolean) => [...ids].filter(keep).length;
@@ -189,6 +232,7 @@ class Ledger {
       faultsInjected: faults.injected,
       faultsTriggered: faults.triggered,
       outcomes: this.outcomes,
+      listenGaps: listening.gaps,
       writes: {
         toldCommitted: this.committed.size,
         toldFailed: this.failed.size,
@@ -201,6 +245,8 @@ class Ledger {
         unaccounted: count(onServer, (id) => !this.committed.has(id) && !this.unknown.has(id)),
         uncoded: tally((o) => o.startsWith('UNCODED')),
         hung: tally((o) => o === 'HUNG'),
+        listenerEnded: listening.ended ? 1 : 0,
+        listenerDeaf: listening.deaf ? 1 : 0,
       },
     };
   }
@@ -239,11 +285,9 @@ function randomFault(random: () => number): Fault {
   const direction = random() < 0.5 ? 'toClient' : 'toServer';
   const roll = random();
   if (roll < 0.3) return { kind: 'cut', direction, at };
-  // TODO(#7): a stall that never ends holds BEGIN, ROLLBACK, the pool's probe and cancel
-  // sockets forever (the failing tests in pool-faults.spec.ts); until that is fixed, the
-  // soak's stalls end with a cut, as a kernel's keepalive would end them, after the
-  // operations' own timeouts.
-  if (roll < 0.5) return { kind: 'stall', direction, at, cutAfterMs: STALL_CUT_MS };
+  // A stall never ends: whatever it holds must end by its own bounds (the operation's timeout,
+  // cancelTimeout, the pool's clean-up, connect_timeout, the LISTEN connection's check).
+  if (roll < 0.5) return { kind: 'stall', direction, at };
   if (roll < 0.7) return { kind: 'delay', direction, at, ms: 20 + Math.floor(random() * 300) };
   return {
     kind: 'corrupt',
@@ -252,6 +296,12 @@ function randomFault(random: () => number): Fault {
     length: 1 + Math.floor(random() * 8),
     random,
   };
+}
+
+function stallEverything(proxy: FaultProxy): number {
+  const open = proxy.open();
+  proxy.stallAll();
+  return open;
 }
 
 function cutEverything(proxy: FaultProxy): number {
