@@ -9,16 +9,20 @@ afterEach(() => {
   for (const client of made.splice(0)) client.closeNow();
 });
 
-/** A Client of `cluster` over TCP, named so that pg_stat_activity can count its connections. */
+/**
+ * A Client of `cluster` over TCP (or through a proxy on `port`), named so that pg_stat_activity
+ * can count its connections.
+ */
 export function clientOf(
   cluster: Cluster,
   options: ClientOptions = {},
   applicationName = 'rxpg-client-test',
+  port = cluster.port,
 ): Client {
   const client = new Client(
     {
       host: '127.0.0.1',
-      port: String(cluster.port),
+      port: String(port),
       dbname: 'postgres',
       user: cluster.user,
       sslmode: 'disable',

@@ -1,30 +1,8 @@
-import { lastValueFrom, map, toArray } from 'rxjs';
-import { ErrorCode, RxpgError, type Client } from '../../src';
+import { lastValueFrom, toArray } from 'rxjs';
+import { ErrorCode } from '../../src';
 import { useCluster } from '../support/cluster';
 import { backends, clientOf, eventually, sleep } from './helpers';
-
-const QUICK = 'select $1::int as n';
-
-/** Runs the quick statement once, so that the pool knows it is quick. */
-const learn = (client: Client) => lastValueFrom(client.executeStatement(QUICK, [0]));
-
-/** Subscribes `count` quick statements at once; resolves with their values, in order. */
-function quickBurst(client: Client, count: number): Promise<number[]> {
-  return Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      lastValueFrom(client.executeStatement<{ n: number }>(QUICK, [i]).pipe(map((r) => r.n))),
-    ),
-  );
-}
-
-async function outcome(work: Promise<unknown>): Promise<string> {
-  try {
-    await work;
-    return 'ok';
-  } catch (error) {
-    return error instanceof RxpgError ? error.code : ((error as { code?: string }).code ?? '?');
-  }
-}
+import { learn, outcome, QUICK, quickBurst } from './sharing';
 
 describe('Client: single statements share busy connections, pipelined', () => {
   const cluster = useCluster();
@@ -83,17 +61,31 @@ describe('Client: single statements share busy connections, pipelined', () => {
   it('never shares a connection with a statement that may open a transaction', async () => {
     const client = clientOf(cluster(), { maxConnections: 1 }, 'rxpg-share-begin');
     await learn(client);
-    await lastValueFrom(client.query('begin'), { defaultValue: undefined });
+    const begin = () =>
+      lastValueFrom(client.executeStatement('begin'), { defaultValue: undefined });
+    await begin();
     await eventually(() => client.stats.idle === 1); // rolled back by the pool
-    // BEGIN again, now known to be quick: still alone, so nothing runs inside its transaction.
-    const begin = lastValueFrom(client.query('begin'), { defaultValue: undefined });
+    // BEGIN again, now seen to be quick: still alone, so nothing runs inside its transaction.
+    const again = begin();
     const quick = quickBurst(client, 2);
     expect(client.stats.waiting).toBe(2);
-    await begin;
+    await again;
     expect(await quick).toEqual([0, 1]);
     // The pool rolled the transaction back: the connection is idle outside one.
+    await eventually(() => client.stats.idle === 1);
     const [session] = await backends(cluster(), 'rxpg-share-begin');
     expect(session?.state).toBe('idle');
+  });
+
+  it('runs SQL text (query, queryResults) on a connection of its own', async () => {
+    const client = clientOf(cluster(), { maxConnections: 1 });
+    await learn(client);
+    await lastValueFrom(client.query('select 1'));
+    const text = lastValueFrom(client.query('select 1'));
+    const quick = quickBurst(client, 2);
+    expect(client.stats.waiting).toBe(2);
+    await text;
+    expect(await quick).toEqual([0, 1]);
   });
 
   it('an error fails only its own statement; the others on the connection succeed', async () => {

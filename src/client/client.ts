@@ -75,7 +75,8 @@ export class Client {
    * client.query<{ now: Date }>('select now()').subscribe((row) => show(row.now));
    */
   query<T = Row>(sql: string, options?: QueryOptions): Observable<T> {
-    return withRequest<T>(this.pool, sharing(sql), (connection, beforeEnd, subscriber) =>
+    // SQL text may hold several statements: it gets a connection of its own.
+    return withRequest<T>(this.pool, undefined, (connection, beforeEnd, subscriber) =>
       connection.simpleQuery(sql, rowsOutput(subscriber, beforeEnd), options),
     );
   }
@@ -89,7 +90,7 @@ export class Client {
    *   .subscribe((r) => show(`${r.rowCount} jobs closed`));
    */
   queryResults<T = Row>(sql: string, options?: QueryOptions): Observable<Result<T>> {
-    return withRequest<Result<T>>(this.pool, sharing(sql), (connection, beforeEnd, subscriber) =>
+    return withRequest<Result<T>>(this.pool, undefined, (connection, beforeEnd, subscriber) =>
       connection.simpleQuery(sql, resultsOutput(subscriber, beforeEnd), options),
     );
   }

@@ -77,7 +77,11 @@ export function withConnection<T>(
 export function withRequest<T>(
   pool: Pool,
   statement: string | undefined,
-  build: (connection: Connection, beforeEnd: () => void, subscriber: Subscriber<T>) => Request,
+  build: (
+    connection: Connection,
+    beforeEnd: (error: Error | undefined) => void,
+    subscriber: Subscriber<T>,
+  ) => Request,
 ): Observable<T> {
   return new Observable<T>((subscriber) => {
     const leased = new LeasedRequest(statement, subscriber, build);
@@ -99,14 +103,20 @@ class LeasedRequest<T> implements Waiter, Unsubscribable {
     private readonly subscriber: Subscriber<T>,
     private readonly build: (
       connection: Connection,
-      beforeEnd: () => void,
+      beforeEnd: (error: Error | undefined) => void,
       subscriber: Subscriber<T>,
     ) => Request,
   ) {}
 
   grant(lease: Lease): void {
     this.lease = lease;
-    const request = this.build(lease.connection, () => this.release(), this.subscriber);
+    const request = this.build(
+      lease.connection,
+      (error) => this.release(error === undefined),
+      this.subscriber,
+    );
+    // Statements sharing a connection come from different subscribers: their order is free.
+    if (this.statement !== undefined) request.independent = true;
     this.withdraw = lease.connection.enqueue(request);
   }
 
@@ -121,10 +131,11 @@ class LeasedRequest<T> implements Waiter, Unsubscribable {
     this.release();
   }
 
-  private release(): void {
+  /** Gives the connection back; `succeeded` when the statement ran to its end without error. */
+  private release(succeeded = false): void {
     const held = this.lease;
     this.lease = undefined;
-    held?.release();
+    held?.release(succeeded);
   }
 }
 

@@ -13,7 +13,11 @@ import type { PoolStats } from './pool-stats';
  */
 export interface Lease {
   readonly connection: Connection;
-  release(): void;
+  /**
+   * `succeeded`: the statement ran to its end without error, so its time tells
+   * whether it is quick; a statement withdrawn or failed teaches nothing.
+   */
+  release(succeeded?: boolean): void;
 }
 
 /** A request for a connection, waiting until it is granted one or failed. @internal */
@@ -97,7 +101,9 @@ export class Pool implements SlotEvents {
       waiter.fail(clientClosed());
       return noop;
     }
-    const room = waiter.statement !== undefined && this.roomToShare() !== undefined;
+    // Room on a shared connection counts only when no one waits: the queue is served in order.
+    const room =
+      waiter.statement !== undefined && this.waiters.size === 0 && this.roomToShare() !== undefined;
     if (this.idle.length === 0 && !room && this.full()) {
       waiter.fail(queueFull(this.options.maxWaiting));
       return noop;
@@ -201,7 +207,7 @@ export class Pool implements SlotEvents {
     slot.state = 'leased';
     slot.stopTimer();
     const statement = waiter.statement;
-    let done: () => void;
+    let done: (succeeded: boolean) => void;
     if (statement === undefined) {
       done = () => this.giveBack(slot, connection);
     } else {
@@ -210,8 +216,8 @@ export class Pool implements SlotEvents {
       if (!quick) slot.unknownSharers += 1;
       this.shared.add(slot);
       const lentAt = performance.now();
-      done = () => {
-        this.quick.timed(statement, performance.now() - lentAt);
+      done = (succeeded) => {
+        if (succeeded) this.quick.timed(statement, performance.now() - lentAt);
         if (!quick) slot.unknownSharers -= 1;
         this.unshare(slot, connection);
       };
@@ -219,10 +225,10 @@ export class Pool implements SlotEvents {
     let released = false;
     waiter.grant({
       connection,
-      release: () => {
+      release: (succeeded = false) => {
         if (released) return;
         released = true;
-        done();
+        done(succeeded);
       },
     });
   }

@@ -76,6 +76,11 @@ const DEFAULT_CANCEL_TIMEOUT_MS = 10_000;
 const CLOSE_CANCEL_TIMEOUT_MS = 5_000;
 /** How often an abandoned request with pipelined followers is looked at before cancelling it. */
 const CANCEL_LOOK_MS = 20;
+/**
+ * Looks without a single reply after which an abandoned request with followers is taken to be
+ * still running on the server (a lock wait, a long sort) and cancelled.
+ */
+const CANCEL_SILENT_LOOKS = 5;
 /** SQLSTATE query_canceled: what a CancelRequest makes the running statement fail with. */
 const QUERY_CANCELED = '57014';
 
@@ -444,18 +449,21 @@ export class Connection {
    * Cancels the first request in flight, unless it ends itself (CopyFail).
    * Alone on the wire, at once. With pipelined requests behind it, a cancel
    * that arrives after the server finished it would hit one of them, so it is
-   * sent only while the server is seen still producing the abandoned result:
-   * rows keep arriving from one look to the next. A short result ends by
-   * itself before that, and its followers are never exposed.
+   * sent only while the server is seen still busy with the abandoned request:
+   * rows keep arriving from one look to the next, or nothing at all has come
+   * for {@link CANCEL_SILENT_LOOKS} looks (a finished request's reply would
+   * have). A short result ends by itself before that, and its followers are
+   * never exposed; one that a cancel hits anyway may run again (see {@link finish}).
    */
   private cancelHead(): void {
     const head = this.inFlight[0];
     if (head === undefined || head.abandonment === 'self') return;
     if (this.inFlight.length === 1) return this.cancel();
     let seen = this.headRows;
+    let silent = 0;
     const look = (): void => {
       if (this.inFlight[0] !== head || this.state === 'closed') return;
-      if (this.headRows === seen) {
+      if (this.headRows === seen && ++silent < CANCEL_SILENT_LOOKS) {
         // Nothing new: the result may be complete and waiting in buffers; look again.
         this.cancelLook = setTimeout(look, CANCEL_LOOK_MS);
         return;
@@ -613,15 +621,11 @@ export class Connection {
     this.cancelLook = undefined;
     const held = this.heldError;
     this.heldError = undefined;
+    let again = false;
     if (held !== undefined) {
       this.exposed.delete(request);
-      if (status === 'I') {
-        this.queue.unshift(request);
-        if (this.inFlight.length === 0) this.state = 'ready';
-        this.next();
-        return;
-      }
-      request.message(held);
+      if (status === 'I' && this.mayRunOutOfTurn(request)) again = true;
+      else request.message(held);
     }
     // A request pipelined behind the one just finished may have been abandoned meanwhile.
     if (this.inFlight[0] !== undefined && this.abandoned.has(this.inFlight[0])) this.cancelHead();
@@ -630,11 +634,21 @@ export class Connection {
       this.abandonTimer = undefined;
     }
     if (this.inFlight.length === 0) this.state = 'ready';
-    const again = request.done(status) === true && !this.abandoned.has(request);
+    again ||= request.done(status) === true && !this.abandoned.has(request);
     if (again) this.queue.unshift(request);
     // Written at the end of the job: the ReadyForQuery messages of one socket read free
     // several places in the pipeline, and their followers share one write.
     this.scheduleWrite();
+  }
+
+  /**
+   * True when `request`, hit by a cancel meant for another, may run again
+   * though it will then come after the requests already on the wire behind
+   * it: there are none, or it and they are all independent of one another.
+   */
+  private mayRunOutOfTurn(request: Request): boolean {
+    if (this.inFlight.length === 0) return true;
+    return request.independent === true && this.inFlight.every((r) => r.independent === true);
   }
 
   private parameterChanged(name: string, value: string): void {

@@ -20,6 +20,13 @@ export interface Request {
    */
   readonly rerunnable?: boolean;
   /**
+   * True when the request's order among other independent requests does not
+   * matter: statements of different subscribers that a pool pipelined on one
+   * connection. Only such a request, hit by a stray cancel, may run again
+   * after others already written behind it.
+   */
+  independent?: boolean;
+  /**
    * The bytes to write, built when the request's turn comes (a statement cache may have changed).
    */
   start(): Buffer;

@@ -26,7 +26,10 @@ export interface QueryOutput {
  * connection there, so that work chained after this one can have it).
  * @internal
  */
-export function rowsOutput<T>(subscriber: Subscriber<T>, beforeEnd?: () => void): QueryOutput {
+export function rowsOutput<T>(
+  subscriber: Subscriber<T>,
+  beforeEnd?: (error: Error | undefined) => void,
+): QueryOutput {
   return new RowsOutput(subscriber, beforeEnd);
 }
 
@@ -34,7 +37,7 @@ export function rowsOutput<T>(subscriber: Subscriber<T>, beforeEnd?: () => void)
 class RowsOutput<T> implements QueryOutput {
   constructor(
     private readonly subscriber: Subscriber<T>,
-    private readonly beforeEnd: (() => void) | undefined,
+    private readonly beforeEnd: ((error: Error | undefined) => void) | undefined,
   ) {}
 
   get closed(): boolean {
@@ -61,7 +64,7 @@ class RowsOutput<T> implements QueryOutput {
  */
 export function resultsOutput<T>(
   subscriber: Subscriber<Result<T>>,
-  beforeEnd?: () => void,
+  beforeEnd?: (error: Error | undefined) => void,
 ): QueryOutput {
   /** The statement being received: its columns and rows so far. */
   let columns: readonly Column[] = [];
@@ -90,9 +93,9 @@ export function resultsOutput<T>(
 function endWith(
   subscriber: Subscriber<unknown>,
   error: Error | undefined,
-  beforeEnd: (() => void) | undefined,
+  beforeEnd: ((error: Error | undefined) => void) | undefined,
 ): void {
-  beforeEnd?.();
+  beforeEnd?.(error);
   if (error === undefined) subscriber.complete();
   else subscriber.error(error);
 }

@@ -1,0 +1,28 @@
+import { lastValueFrom, map } from 'rxjs';
+import { RxpgError, type Client } from '../../src';
+
+/** The statement the sharing tests run: quick, and one value per call. */
+export const QUICK = 'select $1::int as n';
+
+/** Runs the quick statement once, so that the pool knows it is quick. */
+export const learn = (client: Client) => lastValueFrom(client.executeStatement(QUICK, [0]));
+
+/** The quick statement's value for `i`. */
+export function quick(client: Client, i: number): Promise<number> {
+  return lastValueFrom(client.executeStatement<{ n: number }>(QUICK, [i]).pipe(map((r) => r.n)));
+}
+
+/** Subscribes `count` quick statements at once; resolves with their values, in order. */
+export function quickBurst(client: Client, count: number): Promise<number[]> {
+  return Promise.all(Array.from({ length: count }, (_, i) => quick(client, i)));
+}
+
+/** 'ok', or the code of the error the work failed with. */
+export async function outcome(work: Promise<unknown>): Promise<string> {
+  try {
+    await work;
+    return 'ok';
+  } catch (error) {
+    return error instanceof RxpgError ? error.code : ((error as { code?: string }).code ?? '?');
+  }
+}
