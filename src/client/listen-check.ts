@@ -49,8 +49,15 @@ export function checkedNotifications(
       check = undefined;
       later(run, options.interval);
     };
+    const giveUp = (): void => {
+      const error = unanswered(options.timeout);
+      // Destroyed at once: closing it politely would wait on the server that stopped answering.
+      notifications.unsubscribe();
+      connection.destroy(error);
+      subscriber.error(error);
+    };
     const run = (): void => {
-      later(() => subscriber.error(unanswered(options.timeout)), options.timeout);
+      later(giveUp, options.timeout);
       // A failed check means the connection is ending: that reaches the caller through the
       // connection itself, and the notifications complete.
       check = command(connection, '').subscribe({ complete: answered, error: answered });

@@ -378,6 +378,16 @@ export class Connection {
     this.end(undefined);
   }
 
+  /**
+   * Gives the connection up at once: the socket is destroyed with no cancel
+   * and no Terminate, and every request pending fails with `error`. For a
+   * connection known to be unusable (a network that stopped answering), where
+   * {@link close} would wait on a server that does not answer. @internal
+   */
+  destroy(error: RxpgError): void {
+    this.session.stream.fail(error);
+  }
+
   /** Runs a request built for each subscription; unsubscribing withdraws it. @internal */
   request<T>(build: (subscriber: import('rxjs').Subscriber<T>) => Request): Observable<T> {
     return new Observable<T>((subscriber) => {
