@@ -41,6 +41,25 @@ describe('Client transactions against a real server', () => {
     expect(client.stats).toEqual({ total: 1, idle: 1, waiting: 0 });
   });
 
+  it('gives command tags and row counts inside the transaction (queryResults, executeResults)', async () => {
+    const client = clientOf(cluster());
+    const results = await lastValueFrom(
+      client
+        .transaction((tx) =>
+          concat(
+            tx.queryResults('insert into items values (1), (2); update items set x = x * 10'),
+            tx.executeResults('delete from items where x > $1', [15]),
+          ),
+        )
+        .pipe(
+          map((r) => `${r.command} ${r.rowCount}`),
+          toArray(),
+        ),
+    );
+    expect(results).toEqual(['INSERT 2', 'UPDATE 2', 'DELETE 1']);
+    expect(await rows('items')).toEqual([10]);
+  });
+
   it('emits values as the work emits them, before COMMIT', async () => {
     const client = clientOf(cluster());
     const gate = new Subject<never>();

@@ -10,6 +10,7 @@ import type { Connection } from '../connection/connection';
 import { ErrorCode, RxpgError } from '../errors';
 import type { Row } from '../query/columns';
 import type { CopySource } from '../query/copy-source';
+import type { Result } from '../query/result';
 import type { QueryOptions } from '../query/simple-query';
 import { command } from './command';
 import { escapeIdentifier } from './escape';
@@ -30,11 +31,19 @@ import { runScoped } from './scoped-work';
  */
 export interface Transaction {
   query<T = Row>(sql: string, options?: QueryOptions): Observable<T>;
+  /** One {@link Result} per statement of `sql`: command tag, row count, columns and rows. */
+  queryResults<T = Row>(sql: string, options?: QueryOptions): Observable<Result<T>>;
   executeStatement<T = Row>(
     sql: string,
     params?: readonly unknown[],
     options?: QueryOptions,
   ): Observable<T>;
+  /** One {@link Result} for the statement: command tag, row count, columns and rows. */
+  executeResults<T = Row>(
+    sql: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): Observable<Result<T>>;
   copyTo(sql: string): Observable<Buffer>;
   copyFrom(sql: string, source: CopySource): Observable<number>;
   /** NOTIFY, delivered when (and only if) the transaction commits. Emits once when queued. */
@@ -65,12 +74,24 @@ export class TransactionScope implements Transaction {
     return this.run(() => this.connection.query<T>(sql, options));
   }
 
+  queryResults<T = Row>(sql: string, options?: QueryOptions): Observable<Result<T>> {
+    return this.run(() => this.connection.queryResults<T>(sql, options));
+  }
+
   executeStatement<T = Row>(
     sql: string,
     params?: readonly unknown[],
     options?: QueryOptions,
   ): Observable<T> {
     return this.run(() => this.connection.executeStatement<T>(sql, params, options));
+  }
+
+  executeResults<T = Row>(
+    sql: string,
+    params?: readonly unknown[],
+    options?: QueryOptions,
+  ): Observable<Result<T>> {
+    return this.run(() => this.connection.executeResults<T>(sql, params, options));
   }
 
   copyTo(sql: string): Observable<Buffer> {
