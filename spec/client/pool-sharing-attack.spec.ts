@@ -51,7 +51,7 @@ describe('Client: pipelined sharing under failures, unsubscriptions and shutdown
   it('a backend terminated mid-pipeline fails the head with 57P01 and every follower, then recovers', async () => {
     const client = clientOf(cluster(), { maxConnections: 1 }, 'rxpg-attack-term');
     const SLEEP = 'select pg_sleep($1)';
-    await lastValueFrom(client.executeStatement(SLEEP, [0]));
+    await learn(client, SLEEP, [0]);
     await learn(client);
     const head = outcome(lastValueFrom(client.executeStatement(SLEEP, [3])));
     const followers = Array.from({ length: 5 }, (_, i) => outcome(quick(client, i)));
@@ -73,7 +73,7 @@ describe('Client: pipelined sharing under failures, unsubscriptions and shutdown
   it('closeNow mid-pipeline fails statements on the wire as unusable, waiting ones as closed', async () => {
     const client = clientOf(cluster(), { maxConnections: 1, pipelineDepth: 4 });
     const SLEEP = 'select pg_sleep($1)';
-    await lastValueFrom(client.executeStatement(SLEEP, [0]));
+    await learn(client, SLEEP, [0]);
     await learn(client);
     const head = outcome(lastValueFrom(client.executeStatement(SLEEP, [2])));
     const all = Array.from({ length: 8 }, (_, i) => outcome(quick(client, i)));
@@ -103,7 +103,7 @@ describe('Client: pipelined sharing under failures, unsubscriptions and shutdown
       acquireTimeout: 100,
     });
     const SLEEP = 'select pg_sleep($1)';
-    await lastValueFrom(client.executeStatement(SLEEP, [0]));
+    await learn(client, SLEEP, [0]);
     await learn(client);
     const head = outcome(lastValueFrom(client.executeStatement(SLEEP, [0.5])));
     const second = outcome(quick(client, 1));
@@ -172,7 +172,7 @@ describe('Client: pipelined sharing under failures, unsubscriptions and shutdown
     await cluster().admin('insert into attack_lock (id) values (1) on conflict do nothing');
     const client = clientOf(cluster(), { maxConnections: 1, cancelTimeout: 1_000 });
     const UPDATE = 'update attack_lock set n = n + 1 where id = $1';
-    await lastValueFrom(client.executeResults(UPDATE, [1]));
+    await learn(client, UPDATE, [1]);
     await learn(client);
     let locked!: () => void;
     const lockTaken = new Promise<void>((resolve) => (locked = resolve));

@@ -46,7 +46,7 @@ describe('Client: single statements share busy connections, pipelined', () => {
     const client = clientOf(cluster(), { maxConnections: 1 });
     const sleepy = (s: number) =>
       lastValueFrom(client.executeStatement('select pg_sleep($1)', [s]));
-    await sleepy(0);
+    await learn(client, 'select pg_sleep($1)', [0]);
     await learn(client);
     const slow = sleepy(0.4);
     // Known quick, it may take company at first; once the server has answered nothing for a
@@ -91,7 +91,7 @@ describe('Client: single statements share busy connections, pipelined', () => {
   it('an error fails only its own statement; the others on the connection succeed', async () => {
     const client = clientOf(cluster(), { maxConnections: 1, pipelineDepth: 8 });
     const divide = 'select 10 / $1::int as n';
-    await lastValueFrom(client.executeStatement(divide, [1]));
+    await learn(client, divide, [1]);
     const outcomes = await Promise.all(
       [5, 0, 2, 0, 1].map((d) => outcome(lastValueFrom(client.executeStatement(divide, [d])))),
     );

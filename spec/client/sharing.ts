@@ -5,11 +5,17 @@ import { RxpgError, type Client } from '../../src';
 export const QUICK = 'select $1::int as n';
 
 /**
- * Runs the quick statement three times, so that the pool knows it is quick even on a busy
- * machine (one run within 10 ms of the last three is enough).
+ * Runs a statement (the quick one unless told) three times, so that the pool knows it is quick
+ * even on a busy machine (one run within 10 ms of the last three is enough).
  */
-export async function learn(client: Client): Promise<void> {
-  for (let run = 0; run < 3; run++) await lastValueFrom(client.executeStatement(QUICK, [0]));
+export async function learn(
+  client: Client,
+  sql = QUICK,
+  params: readonly unknown[] = [0],
+): Promise<void> {
+  for (let run = 0; run < 3; run++) {
+    await lastValueFrom(client.executeResults(sql, params));
+  }
 }
 
 /** The quick statement's value for `i`. */
