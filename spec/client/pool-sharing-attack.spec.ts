@@ -48,6 +48,36 @@ describe('Client: pipelined sharing under failures, unsubscriptions and shutdown
     }
   });
 
+  it('a follower already streaming when a stray cancel reaches it runs again, each row delivered once', async () => {
+    const proxy = await faultProxy(cluster().port);
+    try {
+      proxy.plan((index) =>
+        index >= 1 ? [{ kind: 'delay', direction: 'toServer', at: 0, ms: 400 }] : [],
+      );
+      const client = clientOf(cluster(), { maxConnections: 1 }, 'rxpg-attack-held', proxy.port);
+      const BIG = 'select g from generate_series(1, $1::int) g';
+      const SLOW_ROWS = 'select g, pg_sleep(0.1) from generate_series(1, $1::int) g';
+      await learn(client, BIG, [1]);
+      await learn(client, SLOW_ROWS, [1]);
+      let rows = 0;
+      let head: Subscription | undefined = undefined;
+      head = client.executeStatement(BIG, [300_000]).subscribe(() => {
+        rows += 1;
+        if (rows === 1_000) head?.unsubscribe();
+      });
+      // Behind the head on the wire; once the head is over it streams a row every 100 ms, and
+      // the cancel, 400 ms late, lands in the middle of it.
+      const values = await lastValueFrom(
+        client.executeStatement<{ g: number }>(SLOW_ROWS, [8]).pipe(toArray()),
+      );
+      expect(values.map((row) => row.g)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(proxy.accepted()).toBe(2);
+      expect(client.stats).toEqual({ total: 1, idle: 1, waiting: 0 });
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('a backend terminated mid-pipeline fails the head with 57P01 and every follower, then recovers', async () => {
     const client = clientOf(cluster(), { maxConnections: 1 }, 'rxpg-attack-term');
     const SLEEP = 'select pg_sleep($1)';

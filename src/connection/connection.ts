@@ -26,6 +26,7 @@ import { StatementCache } from '../query/statement-cache';
 import type { TypeParsers } from '../query/types';
 import type { Request } from './request';
 import { Fifo } from '../fifo';
+import { HeldReplies } from './held-replies';
 
 /**
  * Where a connection is in its life:
@@ -81,8 +82,6 @@ const CANCEL_LOOK_MS = 20;
  * still running on the server (a lock wait, a long sort) and cancelled.
  */
 const CANCEL_SILENT_LOOKS = 5;
-/** SQLSTATE query_canceled: what a CancelRequest makes the running statement fail with. */
-const QUERY_CANCELED = '57014';
 
 /** The value of client_encoding that rxpg's decoding relies on. */
 const CLIENT_ENCODING = 'UTF8';
@@ -120,8 +119,8 @@ export class Connection {
   private headRows = 0;
   /** The next look at an abandoned head with followers (see {@link cancelHead}). */
   private cancelLook: NodeJS.Timeout | undefined;
-  /** The head's query_canceled error held back, because our cancel caused it: it runs again. */
-  private heldError: BackendMessage | undefined;
+  /** The replies of the first request in flight while a cancel may still reach it. */
+  private held: HeldReplies | undefined;
   /** A CancelRequest whose socket the server has not closed yet: nothing new is written. */
   private cancelling: Subscription | undefined;
   /** Destroys the connection if an abandoned request does not reach ReadyForQuery in time. */
@@ -562,7 +561,9 @@ export class Connection {
       if (request === undefined) throw unexpected('data row');
       this.headStreaming = true;
       this.headRows++;
-      request.row(buffer, start, end);
+      const held = this.heldFor(request);
+      if (held === undefined) return request.row(buffer, start, end);
+      if (!held.keepRow(buffer, start, end)) this.release(held);
     },
     message: (message) => this.route(message),
     failed: (error) => this.end(error),
@@ -592,9 +593,11 @@ export class Connection {
           if (message.name === 'error') return this.serverError(message.fields);
           throw unexpected(message.name);
         }
-        if (message.name === 'error' && this.cancelledByUs(request, message.fields.code)) {
-          this.heldError = message;
-          return;
+        const held = this.heldFor(request);
+        if (held !== undefined) {
+          // COPY FROM STDIN waits for an answer: it cannot be held back.
+          if (message.name !== 'copyInResponse') return held.keepMessage(message);
+          this.release(held);
         }
         const reply = request.message(message);
         if (reply !== undefined) this.session.stream.write(reply);
@@ -603,25 +606,28 @@ export class Connection {
   }
 
   /**
-   * True when `request` failed only because our cancel of an abandoned request
-   * reached it instead: a single statement that had emitted nothing, in no
-   * transaction, so that it was rolled back whole and may simply run again.
+   * The held replies of `request` when a cancel sent for an abandoned request
+   * ahead of it may reach it instead (see {@link HeldReplies}); undefined when
+   * its replies go to it as they come.
    */
-  private cancelledByUs(request: Request, code: string | undefined): boolean {
-    return (
-      code === QUERY_CANCELED &&
-      this.exposed.has(request) &&
-      request.rerunnable === true &&
-      !this.headStreaming &&
-      !this.abandoned.has(request) &&
-      this.statusBeforeHead === 'I'
-    );
+  private heldFor(request: Request): HeldReplies | undefined {
+    const held = this.held;
+    if (held !== undefined && held.request === request) return held.released ? undefined : held;
+    if (!this.exposed.has(request)) return undefined;
+    this.held = new HeldReplies(request);
+    return this.held;
+  }
+
+  /** Lets held replies through now: too many to hold, or the server waits for an answer. */
+  private release(held: HeldReplies): void {
+    held.release((bytes) => this.session.stream.write(bytes));
   }
 
   /** ReadyForQuery: the first request in flight is over. */
   private finish(status: TransactionStatus): void {
     const request = this.inFlight.shift();
     if (request === undefined) throw unexpected('ReadyForQuery');
+    const before = this.statusBeforeHead;
     this.progressAt = performance.now();
     this.status = status;
     this.statusBeforeHead = status;
@@ -629,13 +635,21 @@ export class Connection {
     this.headRows = 0;
     clearTimeout(this.cancelLook);
     this.cancelLook = undefined;
-    const held = this.heldError;
-    this.heldError = undefined;
+    const held = this.held?.request === request ? this.held : undefined;
+    this.held = undefined;
+    this.exposed.delete(request);
     let again = false;
-    if (held !== undefined) {
-      this.exposed.delete(request);
-      if (status === 'I' && this.mayRunOutOfTurn(request)) again = true;
-      else request.message(held);
+    if (held !== undefined && !held.released) {
+      // Our cancel reached it instead of the one it was meant for: it emitted nothing, and a
+      // single statement outside a transaction was rolled back whole, so it may run again.
+      again =
+        held.cancelled &&
+        request.rerunnable === true &&
+        !this.abandoned.has(request) &&
+        before === 'I' &&
+        status === 'I' &&
+        this.mayRunOutOfTurn(request);
+      if (!again) this.release(held);
     }
     // A request pipelined behind the one just finished may have been abandoned meanwhile.
     if (this.inFlight[0] !== undefined && this.abandoned.has(this.inFlight[0])) this.cancelHead();
@@ -697,6 +711,10 @@ export class Connection {
     clearTimeout(this.cancelLook);
     this.cancelling?.unsubscribe();
     this.cancelling = undefined;
+    // Replies held back are the request's own (a FATAL error may be among them): it gets them.
+    const held = this.held;
+    this.held = undefined;
+    if (held !== undefined && !held.released) held.release(() => undefined);
     const failure =
       error ?? new RxpgError(ErrorCode.ConnectionUnusable, 'the connection was closed');
     const pending = [...this.inFlight, ...this.queue.drain()];
