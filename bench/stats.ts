@@ -21,7 +21,10 @@ export function decimal(value: number): string {
   return Number.isFinite(value) ? value.toFixed(1) : '—';
 }
 
-/** 1.234 -> "1.23x". */
+/**
+ * 1.239 -> "1.23x": cut, not rounded, so that a ratio just short of a target (1.196 against
+ * 1.2) never prints as reaching it.
+ */
 export function times(value: number): string {
-  return Number.isFinite(value) ? `${value.toFixed(2)}x` : '—';
+  return Number.isFinite(value) ? `${(Math.floor(value * 100) / 100).toFixed(2)}x` : '—';
 }

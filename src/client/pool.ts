@@ -49,7 +49,7 @@ type PoolState = 'open' | 'draining' | 'closed';
 /**
  * Connections opened on demand up to `maxConnections`, made clean when given
  * back, and replaced when broken. A connection is lent to one user at a time,
- * except to single statements once every connection is open: up to
+ * except to single statements once every connection is open or being opened: up to
  * `pipelineDepth` of them then share one, pipelined, so that small queries do
  * not each wait for a round trip.
  * @internal

@@ -58,7 +58,7 @@ export interface ConnectionOptions {
    * How many requests may be written before the first one's ReadyForQuery
    * (default 64), so that small queries are not each a round trip; a Client
    * lets as many single statements share one connection once all its
-   * connections are open. 1 turns pipelining off.
+   * connections are open or being opened. 1 turns pipelining off.
    */
   readonly pipelineDepth?: number;
   /**
