@@ -133,6 +133,45 @@ describe('the listening connection over a network that stalls', () => {
     await nothingLeftAtAll();
   });
 
+  it('gives up a reconnection the stalled network holds too, and listens again once it recovers', async () => {
+    const client = listeningClient(CHECKS);
+    const first = proxy().accepted();
+    const stall = { kind: 'stall' as const, direction: 'toClient' as const, at: Infinity };
+    let newOnesStall = false;
+    // The listening connection stalls later; new connections stall from their first byte while
+    // the network is down (without connect_timeout, only rxpg's own bound ends their attempt).
+    proxy().plan((index) =>
+      index === first
+        ? [stall]
+        : newOnesStall
+          ? [{ kind: 'stall', direction: 'toClient', at: 0 }]
+          : [],
+    );
+    const ready = next(client, 'listening');
+    const received: string[] = [];
+    const subscription = client.listen('down').subscribe((n) => received.push(n.payload));
+    await ready;
+
+    const lost = next(client, 'disconnected');
+    newOnesStall = true;
+    stall.at = proxy().seen(first, 'toClient');
+    expect(codeOf((await lost).error)).toBe('RXPG_TIMEOUT');
+    const relistened = next(client, 'listening');
+    // Several attempts meet the stall and are given up.
+    await eventually(() => proxy().accepted() >= first + 3, 5_000);
+    newOnesStall = false;
+    const recovered = Date.now();
+    await relistened;
+    expect(Date.now() - recovered).toBeLessThan(4_000);
+    await lastValueFrom(client.notify('down', 'back'));
+    await eventually(() => received.length > 0);
+    expect(received).toEqual(['back']);
+
+    subscription.unsubscribe();
+    await client.close();
+    await nothingLeftAtAll();
+  });
+
   it('checks the listening connection every listenCheckInterval, and stops with its last channel', async () => {
     const client = listeningClient({
       listenCheckInterval: 50,

@@ -1,4 +1,5 @@
 import {
+  defer,
   Observable,
   retry,
   Subject,
@@ -7,10 +8,11 @@ import {
   switchMap,
   tap,
   throwError,
+  timeout,
   timer,
 } from 'rxjs';
 import type { Connection, Notification } from '../connection/connection';
-import { DatabaseError } from '../errors';
+import { DatabaseError, ErrorCode, RxpgError } from '../errors';
 import { command } from './command';
 import { escapeIdentifier } from './escape';
 import { checkedNotifications, type ListenCheckOptions } from './listen-check';
@@ -85,7 +87,7 @@ export class Listener {
     if (this.session !== undefined) return;
     /** Set once a connection of this session opened: from then on, losses are retried. */
     let opened = false;
-    const session = this.open$
+    const session = defer(() => (opened ? this.reopen$() : this.open$))
       .pipe(
         switchMap((connection) => {
           opened = true;
@@ -114,6 +116,20 @@ export class Listener {
       });
     // A session that failed at once is over already and must not be kept.
     if (!session.closed) this.session = session;
+  }
+
+  /**
+   * Opening the connection again after a loss. While checks are on, an attempt
+   * that does not open within the check's timeout is given up and retried: the
+   * network that stalled may stall the new connection too, and without
+   * `connect_timeout` nothing else would end it.
+   */
+  private reopen$(): Observable<Connection> {
+    const { interval, timeout: bound } = this.check;
+    if (!Number.isFinite(interval) || !Number.isFinite(bound)) return this.open$;
+    return this.open$.pipe(
+      timeout({ first: bound, with: () => throwError(() => reopenTimedOut(bound)) }),
+    );
   }
 
   private failAll(error: unknown): void {
@@ -189,4 +205,12 @@ export class Listener {
     if (listeners === undefined) return;
     for (const subscriber of [...listeners]) subscriber.next(notification);
   }
+}
+
+function reopenTimedOut(ms: number): RxpgError {
+  return new RxpgError(
+    ErrorCode.Timeout,
+    `the listening connection could not be opened again within ${ms} ms`,
+    { hint: 'rxpg tries again; set connect_timeout to bound every connection attempt' },
+  );
 }
