@@ -81,7 +81,8 @@ export function checkedNotifications(
 function unanswered(ms: number): RxpgError {
   return new RxpgError(
     ErrorCode.Timeout,
-    `the listening connection did not answer a check within ${ms} ms; notifications may have been missed`,
+    `the listening connection did not answer a check within ${ms} ms; ` +
+      'notifications may have been missed',
     { hint: 'the network to the server may be stalled; rxpg reconnects and listens again' },
   );
 }

@@ -185,7 +185,7 @@ export class Pool implements SlotEvents {
     this.publishStats();
   }
 
-  /** Emits the figures when they changed: dispatch runs for every query, the figures rarely move. */
+  /** Emits the figures when they changed: dispatch runs for every query, they rarely move. */
   private publishStats(): void {
     const last = this.statsSubject.value;
     const idle = this.idle.length;
