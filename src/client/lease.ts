@@ -68,6 +68,17 @@ export function withConnection<T>(
 }
 
 /**
+ * Makes the request for a lent connection: its output calls `beforeEnd` with the error (or
+ * undefined) just before `subscriber` hears the end.
+ * @internal
+ */
+export type RequestBuilder<T> = (
+  connection: Connection,
+  beforeEnd: (error: Error | undefined) => void,
+  subscriber: Subscriber<T>,
+) => Request;
+
+/**
  * Runs one request on a connection of the pool, like {@link withConnection}
  * but without an observable in between: `build` makes the request with an
  * output that gives the connection back just before the subscriber hears the
@@ -77,11 +88,7 @@ export function withConnection<T>(
 export function withRequest<T>(
   pool: Pool,
   statement: string | undefined,
-  build: (
-    connection: Connection,
-    beforeEnd: (error: Error | undefined) => void,
-    subscriber: Subscriber<T>,
-  ) => Request,
+  build: RequestBuilder<T>,
 ): Observable<T> {
   return new Observable<T>((subscriber) => {
     const leased = new LeasedRequest(statement, subscriber, build);
@@ -101,11 +108,7 @@ class LeasedRequest<T> implements Waiter, Unsubscribable {
   constructor(
     readonly statement: string | undefined,
     private readonly subscriber: Subscriber<T>,
-    private readonly build: (
-      connection: Connection,
-      beforeEnd: (error: Error | undefined) => void,
-      subscriber: Subscriber<T>,
-    ) => Request,
+    private readonly build: RequestBuilder<T>,
   ) {}
 
   grant(lease: Lease): void {
