@@ -1,4 +1,4 @@
-import { lastValueFrom, map } from 'rxjs';
+import { lastValueFrom, map, type Observable, type Subscription } from 'rxjs';
 import { RxpgError, type Client } from '../../src';
 
 /** The statement the sharing tests run: quick, and one value per call. */
@@ -36,4 +36,14 @@ export async function outcome(work: Promise<unknown>): Promise<string> {
   } catch (error) {
     return error instanceof RxpgError ? error.code : ((error as { code?: string }).code ?? '?');
   }
+}
+
+/** Subscribes `work` and unsubscribes after `count` values: a head abandoned mid-stream. */
+export function abandonAfter(work: Observable<unknown>, count: number): void {
+  let seen = 0;
+  let subscription: Subscription | undefined = undefined;
+  subscription = work.subscribe(() => {
+    seen += 1;
+    if (seen === count) subscription?.unsubscribe();
+  });
 }

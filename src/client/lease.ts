@@ -118,8 +118,6 @@ class LeasedRequest<T> implements Waiter, Unsubscribable {
       (error) => this.release(error === undefined),
       this.subscriber,
     );
-    // Statements sharing a connection come from different subscribers: their order is free.
-    if (this.statement !== undefined) request.independent = true;
     this.withdraw = lease.connection.enqueue(request);
   }
 

@@ -26,7 +26,6 @@ import { StatementCache } from '../query/statement-cache';
 import type { TypeParsers } from '../query/types';
 import type { Request } from './request';
 import { Fifo } from '../fifo';
-import { HeldReplies } from './held-replies';
 
 /**
  * Where a connection is in its life:
@@ -109,18 +108,14 @@ export class Connection {
   private headStreaming = false;
   /** Requests whose subscriber left while they were on the wire: their replies are drained. */
   private readonly abandoned = new WeakSet<Request>();
-  /** Requests on the wire behind one we cancelled: the cancel may hit them instead. */
-  private readonly exposed = new WeakSet<Request>();
-  /** The transaction status before the first request in flight began. */
-  private statusBeforeHead: TransactionStatus;
   /** When the last request ended, or the first was written to an idle connection (ms). */
   private progressAt = 0;
   /** Rows received for the first request in flight: tells whether the server still produces. */
   private headRows = 0;
   /** The next look at an abandoned head with followers (see {@link cancelHead}). */
   private cancelLook: NodeJS.Timeout | undefined;
-  /** The replies of the first request in flight while a cancel may still reach it. */
-  private held: HeldReplies | undefined;
+  /** The request our last CancelRequest was sent for: it is not cancelled twice. */
+  private cancelTarget: Request | undefined;
   /** A CancelRequest whose socket the server has not closed yet: nothing new is written. */
   private cancelling: Subscription | undefined;
   /** Destroys the connection if an abandoned request does not reach ReadyForQuery in time. */
@@ -152,7 +147,6 @@ export class Connection {
     private readonly cancelRequest?: () => Observable<void>,
   ) {
     this.status = session.status;
-    this.statusBeforeHead = session.status;
     const cacheSize = options.statementCacheSize ?? DEFAULT_STATEMENT_CACHE_SIZE;
     this.statements = cacheSize > 0 ? new StatementCache(cacheSize) : undefined;
     session.stream.handler = this.handler;
@@ -462,7 +456,11 @@ export class Connection {
    * rows keep arriving from one look to the next, or nothing at all has come
    * for {@link CANCEL_SILENT_LOOKS} looks (a finished request's reply would
    * have). A short result ends by itself before that, and its followers are
-   * never exposed; one that a cancel hits anyway may run again (see {@link finish}).
+   * never exposed. A cancel cannot be aimed at one request: if the abandoned
+   * one ends just before it lands, the next one fails with 57014 instead.
+   * Nothing is run again on that account: a statement cut short may have had
+   * effects a rollback does not undo (a procedure that commits, an advisory
+   * lock, a sequence).
    */
   private cancelHead(): void {
     const head = this.inFlight[0];
@@ -478,7 +476,6 @@ export class Connection {
         return;
       }
       seen = this.headRows;
-      for (const follower of this.inFlight.slice(1)) this.exposed.add(follower);
       this.cancel();
     };
     clearTimeout(this.cancelLook);
@@ -488,8 +485,14 @@ export class Connection {
   private cancel(): void {
     const cancelRequest = this.cancelRequest;
     if (cancelRequest === undefined || this.cancelling !== undefined) return;
+    this.cancelTarget = this.inFlight[0];
     const finished = (): void => {
       this.cancelling = undefined;
+      // A request abandoned while this cancel was out, and not cancelled yet, gets its own now.
+      const head = this.inFlight[0];
+      if (head !== undefined && head !== this.cancelTarget && this.abandoned.has(head)) {
+        this.cancelHead();
+      }
       this.next();
     };
     const cancelling = new Subscription();
@@ -561,9 +564,7 @@ export class Connection {
       if (request === undefined) throw unexpected('data row');
       this.headStreaming = true;
       this.headRows++;
-      const held = this.heldFor(request);
-      if (held === undefined) return request.row(buffer, start, end);
-      if (!held.keepRow(buffer, start, end)) this.release(held);
+      request.row(buffer, start, end);
     },
     message: (message) => this.route(message),
     failed: (error) => this.end(error),
@@ -593,64 +594,22 @@ export class Connection {
           if (message.name === 'error') return this.serverError(message.fields);
           throw unexpected(message.name);
         }
-        const held = this.heldFor(request);
-        if (held !== undefined) {
-          // COPY FROM STDIN waits for an answer: it cannot be held back.
-          if (message.name !== 'copyInResponse') return held.keepMessage(message);
-          this.release(held);
-        }
         const reply = request.message(message);
         if (reply !== undefined) this.session.stream.write(reply);
       }
     }
   }
 
-  /**
-   * The held replies of `request` when a cancel sent for an abandoned request
-   * ahead of it may reach it instead (see {@link HeldReplies}); undefined when
-   * its replies go to it as they come.
-   */
-  private heldFor(request: Request): HeldReplies | undefined {
-    const held = this.held;
-    if (held !== undefined && held.request === request) return held.released ? undefined : held;
-    if (!this.exposed.has(request)) return undefined;
-    this.held = new HeldReplies(request);
-    return this.held;
-  }
-
-  /** Lets held replies through now: too many to hold, or the server waits for an answer. */
-  private release(held: HeldReplies): void {
-    held.release((bytes) => this.session.stream.write(bytes));
-  }
-
   /** ReadyForQuery: the first request in flight is over. */
   private finish(status: TransactionStatus): void {
     const request = this.inFlight.shift();
     if (request === undefined) throw unexpected('ReadyForQuery');
-    const before = this.statusBeforeHead;
     this.progressAt = performance.now();
     this.status = status;
-    this.statusBeforeHead = status;
     this.headStreaming = false;
     this.headRows = 0;
     clearTimeout(this.cancelLook);
     this.cancelLook = undefined;
-    const held = this.held?.request === request ? this.held : undefined;
-    this.held = undefined;
-    this.exposed.delete(request);
-    let again = false;
-    if (held !== undefined && !held.released) {
-      // Our cancel reached it instead of the one it was meant for: it emitted nothing, and a
-      // single statement outside a transaction was rolled back whole, so it may run again.
-      again =
-        held.cancelled &&
-        request.rerunnable === true &&
-        !this.abandoned.has(request) &&
-        before === 'I' &&
-        status === 'I' &&
-        this.mayRunOutOfTurn(request);
-      if (!again) this.release(held);
-    }
     // A request pipelined behind the one just finished may have been abandoned meanwhile.
     if (this.inFlight[0] !== undefined && this.abandoned.has(this.inFlight[0])) this.cancelHead();
     if (this.abandonTimer !== undefined && !this.inFlight.some((r) => this.abandoned.has(r))) {
@@ -658,21 +617,11 @@ export class Connection {
       this.abandonTimer = undefined;
     }
     if (this.inFlight.length === 0) this.state = 'ready';
-    again ||= request.done(status) === true && !this.abandoned.has(request);
+    const again = request.done(status) === true && !this.abandoned.has(request);
     if (again) this.queue.unshift(request);
     // Written at the end of the job: the ReadyForQuery messages of one socket read free
     // several places in the pipeline, and their followers share one write.
     this.scheduleWrite();
-  }
-
-  /**
-   * True when `request`, hit by a cancel meant for another, may run again
-   * though it will then come after the requests already on the wire behind
-   * it: there are none, or it and they are all independent of one another.
-   */
-  private mayRunOutOfTurn(request: Request): boolean {
-    if (this.inFlight.length === 0) return true;
-    return request.independent === true && this.inFlight.every((r) => r.independent === true);
   }
 
   private parameterChanged(name: string, value: string): void {
@@ -711,10 +660,6 @@ export class Connection {
     clearTimeout(this.cancelLook);
     this.cancelling?.unsubscribe();
     this.cancelling = undefined;
-    // Replies held back are the request's own (a FATAL error may be among them): it gets them.
-    const held = this.held;
-    this.held = undefined;
-    if (held !== undefined && !held.released) held.release(() => undefined);
     const failure =
       error ?? new RxpgError(ErrorCode.ConnectionUnusable, 'the connection was closed');
     const pending = [...this.inFlight, ...this.queue.drain()];

@@ -15,18 +15,6 @@ export interface Request {
    */
   readonly abandonment?: 'cancel' | 'self';
   /**
-   * True for a single statement that may be run again when a cancel meant for
-   * a request ahead of it hit it instead (before any row, outside a transaction).
-   */
-  readonly rerunnable?: boolean;
-  /**
-   * True when the request's order among other independent requests does not
-   * matter: statements of different subscribers that a pool pipelined on one
-   * connection. Only such a request, hit by a stray cancel, may run again
-   * after others already written behind it.
-   */
-  independent?: boolean;
-  /**
    * The bytes to write, built when the request's turn comes (a statement cache may have changed).
    */
   start(): Buffer;

@@ -25,8 +25,6 @@ const PROTOCOL_VIOLATION = '08P01';
  * @internal
  */
 export class ExtendedQuery implements Request {
-  /** One statement in an implicit transaction: rolled back whole if a stray cancel hits it. */
-  readonly rerunnable = true;
   private readonly reader: RowReader;
   private error: Error | undefined;
   /** The cached statement this execution uses, if the cache is on. */
