@@ -426,10 +426,9 @@ export class Connection {
    * wire: its replies are drained to ReadyForQuery and, once it is the first
    * in flight, it is cancelled on the server (CancelRequest on a new socket).
    * Nothing new is written until the server closed the cancel socket, so the
-   * cancel cannot hit a later query; a pipelined request already written
-   * behind it that the cancel hits instead is run again when that is safe
-   * (see {@link route}). A request that does not reach ReadyForQuery within
-   * `cancelTimeout` costs the connection.
+   * cancel cannot hit a later query; one already written behind it is
+   * exposed only as {@link cancelHead} says. A request that does not reach
+   * ReadyForQuery within `cancelTimeout` costs the connection.
    */
   private withdraw(request: Request): void {
     if (this.queue.delete(request)) return;
