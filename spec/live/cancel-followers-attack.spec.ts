@@ -172,9 +172,10 @@ describe('followers of an abandoned request on one connection', () => {
       first.unsubscribe();
       second.unsubscribe();
       expect(await third).toEqual({ n: 3 });
-      // Two cancels, one after the other: well before either sleep or the cancel bound ends.
+      // Well before either sleep or the cancel bound ends: the second request got a cancel of its
+      // own once the first was done, or (seen with PostgreSQL 15) the first cancel ended it too.
       expect(performance.now() - started).toBeLessThan(4_000);
-      expect(lateClose.cancels()).toBe(2);
+      expect([1, 2]).toContain(lateClose.cancels());
     } finally {
       await lateClose.close();
     }
