@@ -26,5 +26,7 @@ export function decimal(value: number): string {
  * 1.2) never prints as reaching it.
  */
 export function times(value: number): string {
-  return Number.isFinite(value) ? `${(Math.floor(value * 100) / 100).toFixed(2)}x` : '—';
+  // Rounded to a millionth first, so that 1.15 (1.1499999... in binary) stays 1.15.
+  const cut = Math.floor(Math.round(value * 1e6) / 1e4) / 100;
+  return Number.isFinite(value) ? `${cut.toFixed(2)}x` : '—';
 }

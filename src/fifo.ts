@@ -38,7 +38,7 @@ export class Fifo<T extends object> {
     this.count++;
   }
 
-  /** Puts `item` in front of the others (rare: a request run again). */
+  /** Puts `item` in front of the others (rare: a statement sent again, its cached plan stale). */
   unshift(item: T): void {
     const rest = this.drain();
     this.push(item);

@@ -221,7 +221,7 @@ describe('Client: pipelined sharing under failures, unsubscriptions and shutdown
     expect(client.stats).toEqual({ total: 1, idle: 1, waiting: 0 });
   });
 
-  it('a follower on a plain connection hit by a stray cancel is not run again out of order', async () => {
+  it('a follower on a plain connection hit by a stray cancel fails with 57014 rather than run after the one behind it', async () => {
     await cluster().admin('create sequence if not exists attack_seq');
     const proxy = await faultProxy(cluster().port);
     try {

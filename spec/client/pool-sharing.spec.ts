@@ -119,6 +119,25 @@ describe('Client: single statements share busy connections, pipelined', () => {
     expect(again).toEqual(pid);
   });
 
+  it('retires a shared connection past maxLifetime, though statements keep coming', async () => {
+    const client = clientOf(cluster(), { maxConnections: 1, maxLifetime: 300, pipelineDepth: 2 });
+    const PID = 'select pg_backend_pid() as pid';
+    await learn(client, PID, []);
+    const pid = () => lastValueFrom(client.executeStatement<{ pid: number }>(PID));
+    const first = (await pid()).pid;
+    // More statements at once than may share the connection: some always wait, so it is never
+    // free; past its lifetime it takes no new sharer, and goes once drained.
+    const pids = new Set<number>();
+    const ends = Date.now() + 800;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (Date.now() < ends) pids.add((await pid()).pid);
+      }),
+    );
+    expect(pids.size).toBeGreaterThan(1);
+    expect([...pids]).toContain(first);
+  });
+
   it('pipelineDepth 1 lends each connection to one statement at a time', async () => {
     const client = clientOf(cluster(), { maxConnections: 1, pipelineDepth: 1 });
     await learn(client);

@@ -1,5 +1,5 @@
 import type { ConnectOptions } from '../connection/connect';
-import { DEFAULT_PIPELINE_DEPTH } from '../connection/connection';
+import { pipelineDepthOf } from '../connection/connection';
 import { suggestKeyword } from '../config/suggest';
 import { ErrorCode, RxpgError } from '../errors';
 import type { ListenCheckOptions } from './listen-check';
@@ -114,7 +114,7 @@ export function poolOptions(options: ClientOptions): PoolOptions {
     autoDisconnect: options.autoDisconnect ?? false,
     // Cleaning waits for abandoned work, which the connection bounds by cancelTimeout too.
     cleanupTimeout: duration('cancelTimeout', options.cancelTimeout, DEFAULT_CLEANUP_TIMEOUT),
-    pipelineDepth: Math.max(1, options.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH),
+    pipelineDepth: pipelineDepthOf(options),
   };
 }
 

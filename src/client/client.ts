@@ -25,8 +25,9 @@ import type { Transaction } from './transaction-scope';
  * The object an application keeps: a pool of connections to one database,
  * opened when first needed, and cold observables for everything run on them.
  * Each query takes a connection when subscribed and gives it back when it
- * completes, errors or is unsubscribed; a connection left inside a
- * transaction is rolled back, a broken one replaced.
+ * completes, errors or is unsubscribed (once every connection is taken,
+ * quick single statements may share one, pipelined: see `pipelineDepth`); a
+ * connection left inside a transaction is rolled back, a broken one replaced.
  *
  * @example
  * const client = new Client('postgresql://app@localhost/app', { maxConnections: 5 });

@@ -258,6 +258,7 @@ export class Pool implements SlotEvents {
       const connection = slot.connection;
       const fit =
         slot.sharers < this.options.pipelineDepth &&
+        !this.expired(slot) &&
         (connection?.connectionState === 'ready' || connection?.connectionState === 'busy') &&
         connection.transactionStatus === 'I' &&
         slot.unknownSharers === 0 &&

@@ -63,7 +63,8 @@ interface ServerFirst {
  */
 export class ScramSession {
   private state: ScramState = 'initial';
-  // The prepared password is dropped as soon as the salted key is derived.
+  // The prepared password is dropped as soon as the salted key is derived; the key itself is
+  // kept in `derivedKeys`, for the next connection.
   private password: string;
   private readonly gs2Header: string;
   private readonly bindingData: Buffer;

@@ -6,7 +6,7 @@ import { tlsMaterial } from '../connect/tls-material';
 import { parseConfig, type ConnectionParameters } from '../config';
 import { lookupPasswordFor } from '../config/pgpass';
 import type { ConnectConfig, HostTarget } from '../config/types';
-import { Connection, type ConnectionOptions } from './connection';
+import { Connection, pipelineDepthOf, type ConnectionOptions } from './connection';
 import { resolvePassword, type ConnectParameters } from './password-source';
 import { withTargetSession } from './target-session';
 
@@ -55,6 +55,7 @@ function open(
 ): Observable<Connection> {
   return defer(() => {
     const resolved = parseConfig(config, options.env);
+    pipelineDepthOf(options); // checked before anything is opened
     const sessionOptions = {
       maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
       maxScramIterations: options.maxScramIterations,

@@ -71,13 +71,25 @@ export interface ConnectionOptions {
 const DEFAULT_STATEMENT_CACHE_SIZE = 100;
 /** How many requests a connection writes ahead of the first one's reply unless told otherwise. */
 export const DEFAULT_PIPELINE_DEPTH = 64;
+
+/**
+ * The `pipelineDepth` option, checked: a whole number of at least 1 (anything else would stop
+ * a connection from writing at all). @internal
+ */
+export function pipelineDepthOf(options: ConnectionOptions): number {
+  const depth = options.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH;
+  if (Number.isInteger(depth) && depth >= 1) return depth;
+  throw new RxpgError(ErrorCode.InvalidConfig, `invalid pipelineDepth ${String(depth)}`, {
+    hint: 'pipelineDepth is a whole number of at least 1 (1 turns pipelining off)',
+  });
+}
 const DEFAULT_CANCEL_TIMEOUT_MS = 10_000;
 /** How long close() waits for the cancel of a running query before ending the session anyway. */
 const CLOSE_CANCEL_TIMEOUT_MS = 5_000;
 /** How often an abandoned request with pipelined followers is looked at before cancelling it. */
 const CANCEL_LOOK_MS = 20;
 /**
- * Looks without a single reply after which an abandoned request with followers is taken to be
+ * Looks without a new row after which an abandoned request with followers is taken to be
  * still running on the server (a lock wait, a long sort) and cancelled.
  */
 const CANCEL_SILENT_LOOKS = 5;
@@ -128,6 +140,8 @@ export class Connection {
   private readonly parameterChanges = new Subject<{ name: string; value: string }>();
   /** Named statements prepared on this connection; undefined when only unnamed ones are used. */
   private readonly statements: StatementCache | undefined;
+  /** How many requests may be in flight at once (`pipelineDepth`). */
+  private readonly depth: number;
   /** Emits once when the connection ends: the error, or undefined for a close we asked for. */
   private readonly ended = new Subject<RxpgError | undefined>();
 
@@ -149,6 +163,7 @@ export class Connection {
     this.status = session.status;
     const cacheSize = options.statementCacheSize ?? DEFAULT_STATEMENT_CACHE_SIZE;
     this.statements = cacheSize > 0 ? new StatementCache(cacheSize) : undefined;
+    this.depth = pipelineDepthOf(options);
     session.stream.handler = this.handler;
   }
 
@@ -178,6 +193,8 @@ export class Connection {
    * that is slow to answer. @internal
    */
   get waitingFor(): number {
+    // Held back behind a cancel whose socket is still open: nothing goes out, nothing answers.
+    if (this.cancelling !== undefined) return Infinity;
     return this.inFlight.length === 0 ? 0 : performance.now() - this.progressAt;
   }
 
@@ -452,11 +469,13 @@ export class Connection {
    * Alone on the wire, at once. With pipelined requests behind it, a cancel
    * that arrives after the server finished it would hit one of them, so it is
    * sent only while the server is seen still busy with the abandoned request:
-   * rows keep arriving from one look to the next, or nothing at all has come
+   * rows keep arriving from one look to the next, or no new row has come
    * for {@link CANCEL_SILENT_LOOKS} looks (a finished request's reply would
    * have). A short result ends by itself before that, and its followers are
    * never exposed. A cancel cannot be aimed at one request: if the abandoned
-   * one ends just before it lands, the next one fails with 57014 instead.
+   * one ends just before it lands, the next one fails with 57014 instead (and
+   * PostgreSQL, which signals the backend twice, sometimes ends the one
+   * behind the cancelled one too).
    * Nothing is run again on that account: a statement cut short may have had
    * effects a rollback does not undo (a procedure that commits, an advisory
    * lock, a sequence).
@@ -465,7 +484,7 @@ export class Connection {
     const head = this.inFlight[0];
     if (head === undefined || head.abandonment === 'self') return;
     if (this.inFlight.length === 1) return this.cancel();
-    let seen = this.headRows;
+    const seen = this.headRows;
     let silent = 0;
     const look = (): void => {
       if (this.inFlight[0] !== head || this.state === 'closed') return;
@@ -474,7 +493,6 @@ export class Connection {
         this.cancelLook = setTimeout(look, CANCEL_LOOK_MS);
         return;
       }
-      seen = this.headRows;
       this.cancel();
     };
     clearTimeout(this.cancelLook);
@@ -487,9 +505,11 @@ export class Connection {
     this.cancelTarget = this.inFlight[0];
     const finished = (): void => {
       this.cancelling = undefined;
+      const target = this.cancelTarget;
+      this.cancelTarget = undefined;
       // A request abandoned while this cancel was out, and not cancelled yet, gets its own now.
       const head = this.inFlight[0];
-      if (head !== undefined && head !== this.cancelTarget && this.abandoned.has(head)) {
+      if (head !== undefined && head !== target && this.abandoned.has(head)) {
         this.cancelHead();
       }
       this.next();
@@ -525,7 +545,7 @@ export class Connection {
 
   /** Moves queued requests into flight while the pipeline has room, collecting their bytes. */
   private take(payloads: Buffer[]): void {
-    const depth = Math.max(1, this.options.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH);
+    const depth = this.depth;
     while (
       (this.state === 'ready' || this.state === 'busy') &&
       this.cancelling === undefined &&
