@@ -116,13 +116,14 @@ export class Connection {
   private readonly queue = new Fifo<Request>();
   /** Requests written, oldest first; replies belong to the first until its ReadyForQuery. */
   private readonly inFlight: Request[] = [];
-  /** True once the first request in flight received a row: nothing is pipelined behind it. */
-  private headStreaming = false;
   /** Requests whose subscriber left while they were on the wire: their replies are drained. */
   private readonly abandoned = new WeakSet<Request>();
   /** When the last request ended, or the first was written to an idle connection (ms). */
   private progressAt = 0;
-  /** Rows received for the first request in flight: tells whether the server still produces. */
+  /**
+   * Rows received for the first request in flight: tells whether the server still produces,
+   * and once there is one, nothing more is pipelined behind it.
+   */
   private headRows = 0;
   /** The next look at an abandoned head with followers (see {@link cancelHead}). */
   private cancelLook: NodeJS.Timeout | undefined;
@@ -557,7 +558,7 @@ export class Connection {
       if (last !== undefined) {
         // An exclusive request (a cursor, COPY) shares the wire with nothing; a request
         // already streaming rows gains nothing from company and would lose its cancel.
-        if (last.exclusive === true || request.exclusive === true || this.headStreaming) return;
+        if (last.exclusive === true || request.exclusive === true || this.headRows > 0) return;
         // Nothing is written behind a request being drained: it may still be cancelled.
         if (this.abandoned.has(last)) return;
       }
@@ -581,7 +582,6 @@ export class Connection {
     row: (buffer, start, end) => {
       const request = this.inFlight[0];
       if (request === undefined) throw unexpected('data row');
-      this.headStreaming = true;
       this.headRows++;
       request.row(buffer, start, end);
     },
@@ -625,7 +625,6 @@ export class Connection {
     if (request === undefined) throw unexpected('ReadyForQuery');
     this.progressAt = performance.now();
     this.status = status;
-    this.headStreaming = false;
     this.headRows = 0;
     clearTimeout(this.cancelLook);
     this.cancelLook = undefined;

@@ -51,7 +51,7 @@ export class MessageDecoder {
     }
   }
 
-  decode(code: number, body: Buffer): BackendMessage {
+  private decode(code: number, body: Buffer): BackendMessage {
     switch (code) {
       case BackendCode.DataRow:
         return { name: 'dataRow', body };
@@ -67,11 +67,7 @@ export class MessageDecoder {
         break;
       case BackendCode.CopyBothResponse:
         throw violation('CopyBothResponse (replication) is not supported');
-      // The replies every small query gets: read here, sparing a copy and a parser call each.
-      case BackendCode.ParseComplete:
-        return empty(body, PARSE_COMPLETE);
-      case BackendCode.BindComplete:
-        return empty(body, BIND_COMPLETE);
+      // Small fixed replies: read here, sparing a copy and a parser call each.
       case BackendCode.CloseComplete:
         return empty(body, CLOSE_COMPLETE);
       case BackendCode.NoData:
@@ -80,10 +76,6 @@ export class MessageDecoder {
         return empty(body, PORTAL_SUSPENDED);
       case BackendCode.EmptyQueryResponse:
         return empty(body, EMPTY_QUERY);
-      case BackendCode.ReadyForQuery:
-        return readyForQuery(body);
-      case BackendCode.CommandComplete:
-        return commandComplete(body);
       case BackendCode.ParameterDescription:
         return parameterDescription(body);
     }
@@ -158,10 +150,6 @@ function emptyAt(length: number, message: BackendMessage): BackendMessage {
 }
 
 /** ReadyForQuery: one status byte, 'I', 'T' or 'E'. */
-function readyForQuery(body: Buffer): BackendMessage {
-  return readyForQueryAt(body, 0, body.length);
-}
-
 function readyForQueryAt(buffer: Buffer, start: number, length: number): BackendMessage {
   const message = length === 1 ? READY[String.fromCharCode(buffer[start])] : undefined;
   if (message === undefined) throw violation('malformed ReadyForQuery');
@@ -182,10 +170,6 @@ function parameterDescription(body: Buffer): BackendMessage {
 }
 
 /** CommandComplete: the command tag, a NUL-terminated string. */
-function commandComplete(body: Buffer): BackendMessage {
-  return commandCompleteAt(body, 0, body.length);
-}
-
 function commandCompleteAt(buffer: Buffer, start: number, end: number): BackendMessage {
   if (end === start || buffer[end - 1] !== 0) throw violation('malformed CommandComplete');
   return { name: 'commandComplete', tag: buffer.toString('utf8', start, end - 1) };
