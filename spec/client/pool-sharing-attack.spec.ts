@@ -1,29 +1,24 @@
 import { lastValueFrom, toArray } from 'rxjs';
 import { ErrorCode, withConnection } from '../../src';
 import { useCluster } from '../support/cluster';
-import { faultProxy } from '../support/fault-proxy';
+import { lateCancelProxy } from '../support/fault-proxy';
 import { CLEAN_ENV } from '../support/outcome';
 import { backends, clientOf, eventually, sleep } from './helpers';
-import { abandonAfter, learn, outcome, QUICK, quick, quickBurst } from './sharing';
+import { abandonAfter, learn, outcome, QUICK, quick, quickBurst, SERIES } from './sharing';
 
 describe('Client: pipelined sharing under failures, unsubscriptions and shutdown', () => {
   const cluster = useCluster();
 
   it('a follower a late cancel reaches instead of the abandoned head fails alone with 57014; nothing is run twice', async () => {
     await cluster().admin('create table if not exists attack_once (id int)');
-    const proxy = await faultProxy(cluster().port);
+    const proxy = await lateCancelProxy(cluster().port);
     try {
-      // Every connection after the first (the cancel's) reaches the server 400 ms late.
-      proxy.plan((index) =>
-        index >= 1 ? [{ kind: 'delay', direction: 'toServer', at: 0, ms: 400 }] : [],
-      );
       const client = clientOf(cluster(), { maxConnections: 1 }, 'rxpg-attack-late', proxy.port);
-      const BIG = 'select g from generate_series(1, $1::int) g';
       const INSERT = 'insert into attack_once select $1::int from pg_sleep(1) returning id';
-      await learn(client, BIG, [1]);
+      await learn(client, SERIES, [1]);
       // Known quick, the head takes a follower on the wire; abandoned while it streams, it is
       // cancelled, but the late cancel reaches the follower.
-      abandonAfter(client.executeStatement(BIG, [300_000]), 1_000);
+      abandonAfter(client.executeStatement(SERIES, [300_000]), 1_000);
       const follower = outcome(lastValueFrom(client.executeStatement(INSERT, [7])));
       expect(await follower).toBe('57014');
       expect(proxy.accepted()).toBe(2);
@@ -39,17 +34,13 @@ describe('Client: pipelined sharing under failures, unsubscriptions and shutdown
   });
 
   it('a follower already streaming when a late cancel reaches it keeps the rows it had, once each, then fails', async () => {
-    const proxy = await faultProxy(cluster().port);
+    const proxy = await lateCancelProxy(cluster().port);
     try {
-      proxy.plan((index) =>
-        index >= 1 ? [{ kind: 'delay', direction: 'toServer', at: 0, ms: 400 }] : [],
-      );
       const client = clientOf(cluster(), { maxConnections: 1 }, 'rxpg-attack-rows', proxy.port);
-      const BIG = 'select g from generate_series(1, $1::int) g';
       const SLOW_ROWS = 'select g, pg_sleep(0.1) from generate_series(1, $1::int) g';
-      await learn(client, BIG, [1]);
+      await learn(client, SERIES, [1]);
       await learn(client, SLOW_ROWS, [1]);
-      abandonAfter(client.executeStatement(BIG, [300_000]), 1_000);
+      abandonAfter(client.executeStatement(SERIES, [300_000]), 1_000);
       // Behind the head on the wire; once the head is over it streams a row every 100 ms, and
       // the cancel, 400 ms late, lands in the middle of it.
       const seen: number[] = [];
@@ -223,11 +214,8 @@ describe('Client: pipelined sharing under failures, unsubscriptions and shutdown
 
   it('a follower on a plain connection hit by a stray cancel fails with 57014 rather than run after the one behind it', async () => {
     await cluster().admin('create sequence if not exists attack_seq');
-    const proxy = await faultProxy(cluster().port);
+    const proxy = await lateCancelProxy(cluster().port);
     try {
-      proxy.plan((index) =>
-        index >= 1 ? [{ kind: 'delay', direction: 'toServer', at: 0, ms: 400 }] : [],
-      );
       const config = {
         host: '127.0.0.1',
         port: String(proxy.port),
@@ -239,8 +227,7 @@ describe('Client: pipelined sharing under failures, unsubscriptions and shutdown
         withConnection(
           config,
           async (conn) => {
-            const BIG = 'select g from generate_series(1, $1::int) g';
-            abandonAfter(conn.executeStatement(BIG, [300_000]), 1_000);
+            abandonAfter(conn.executeStatement(SERIES, [300_000]), 1_000);
             const next = (sql: string, params: unknown[] = []) =>
               lastValueFrom(conn.executeStatement<{ v: string }>(sql, params)).then(
                 (row) => Number(row.v),

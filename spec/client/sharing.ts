@@ -4,6 +4,9 @@ import { RxpgError, type Client } from '../../src';
 /** The statement the sharing tests run: quick, and one value per call. */
 export const QUICK = 'select $1::int as n';
 
+/** Rows 1 to $1: quick for one row, a long stream for many (a head to abandon). */
+export const SERIES = 'select g from generate_series(1, $1::int) g';
+
 /**
  * Runs a statement (the quick one unless told) three times, so that the pool knows it is quick
  * even on a busy machine (one run within 10 ms of the last three is enough).

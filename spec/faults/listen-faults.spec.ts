@@ -1,5 +1,5 @@
 import { join, sep } from 'node:path';
-import { filter, firstValueFrom, lastValueFrom, timeout } from 'rxjs';
+import { filter, firstValueFrom, lastValueFrom, timeout, type Subscription } from 'rxjs';
 import type { Client, ClientOptions, ListenEvent } from '../../src';
 import type { Direction } from '../support/fault-proxy';
 import { useFaultProxy } from './fault-setup';
@@ -62,6 +62,37 @@ function stallLater(index: number, direction: Direction): { start(): void } {
   };
 }
 
+/** Listens on `channel` until LISTEN took effect; `received` collects the payloads. */
+async function listenTo(
+  client: Client,
+  channel: string,
+): Promise<{ received: string[]; subscription: Subscription }> {
+  const ready = next(client, 'listening');
+  const received: string[] = [];
+  const subscription = client.listen(channel).subscribe((n) => received.push(n.payload));
+  await ready;
+  return { received, subscription };
+}
+
+/** Sends `payload` on `channel` and checks it is what the listener got, and all it got. */
+async function heardAgain(
+  client: Client,
+  channel: string,
+  payload: string,
+  received: readonly string[],
+): Promise<void> {
+  await lastValueFrom(client.notify(channel, payload));
+  await eventually(() => received.length > 0);
+  expect(received).toEqual([payload]);
+}
+
+/** Stops listening, closes the client, and checks nothing of it is left. */
+async function endAll(client: Client, subscription: Subscription): Promise<void> {
+  subscription.unsubscribe();
+  await client.close();
+  await nothingLeftAtAll();
+}
+
 /** No timer of rxpg left, unref'd ones included, then no socket, timer or session at all. */
 async function nothingLeftAtAll(): Promise<void> {
   await eventually(() => timers?.pending() === 0, 3_000);
@@ -80,10 +111,7 @@ describe('the listening connection over a network that stalls', () => {
         ),
       );
       const stall = stallLater(proxy().accepted(), direction);
-      const ready = next(client, 'listening');
-      const received: string[] = [];
-      const subscription = client.listen('stalled').subscribe((n) => received.push(n.payload));
-      await ready;
+      const { received, subscription } = await listenTo(client, 'stalled');
 
       const lost = next(client, 'disconnected');
       const relistened = next(client, 'listening');
@@ -102,35 +130,22 @@ describe('the listening connection over a network that stalls', () => {
         'disconnected RXPG_TIMEOUT',
         'listening stalled',
       ]);
-      await lastValueFrom(client.notify('stalled', 'after the stall'));
-      await eventually(() => received.length > 0);
-      expect(received).toEqual(['after the stall']);
-
-      subscription.unsubscribe();
-      await client.close();
-      await nothingLeftAtAll();
+      await heardAgain(client, 'stalled', 'after the stall', received);
+      await endAll(client, subscription);
     },
   );
 
   it('a stall both ways is found too, and a later NOTIFY is delivered', async () => {
     const client = listeningClient(CHECKS);
-    const ready = next(client, 'listening');
-    const received: string[] = [];
-    const subscription = client.listen('all stalled').subscribe((n) => received.push(n.payload));
-    await ready;
+    const { received, subscription } = await listenTo(client, 'all stalled');
 
     const lost = next(client, 'disconnected');
     const relistened = next(client, 'listening');
     proxy().stallAll();
     expect(codeOf((await lost).error)).toBe('RXPG_TIMEOUT');
     await relistened;
-    await lastValueFrom(client.notify('all stalled', 'back'));
-    await eventually(() => received.length > 0);
-    expect(received).toEqual(['back']);
-
-    subscription.unsubscribe();
-    await client.close();
-    await nothingLeftAtAll();
+    await heardAgain(client, 'all stalled', 'back', received);
+    await endAll(client, subscription);
   });
 
   it('gives up a reconnection the stalled network holds too, and listens again once it recovers', async () => {
@@ -147,10 +162,7 @@ describe('the listening connection over a network that stalls', () => {
           ? [{ kind: 'stall', direction: 'toClient', at: 0 }]
           : [],
     );
-    const ready = next(client, 'listening');
-    const received: string[] = [];
-    const subscription = client.listen('down').subscribe((n) => received.push(n.payload));
-    await ready;
+    const { received, subscription } = await listenTo(client, 'down');
 
     const lost = next(client, 'disconnected');
     newOnesStall = true;
@@ -163,13 +175,8 @@ describe('the listening connection over a network that stalls', () => {
     const recovered = Date.now();
     await relistened;
     expect(Date.now() - recovered).toBeLessThan(4_000);
-    await lastValueFrom(client.notify('down', 'back'));
-    await eventually(() => received.length > 0);
-    expect(received).toEqual(['back']);
-
-    subscription.unsubscribe();
-    await client.close();
-    await nothingLeftAtAll();
+    await heardAgain(client, 'down', 'back', received);
+    await endAll(client, subscription);
   });
 
   it('checks the listening connection every listenCheckInterval, and stops with its last channel', async () => {

@@ -3,7 +3,7 @@ import { lastValueFrom, of, toArray, type Subscription } from 'rxjs';
 import { connect, ErrorCode, type ConnectOptions } from '../../src';
 import type { Connection } from '../../src/connection/connection';
 import { useCluster } from '../support/cluster';
-import { faultProxy, type FaultProxy } from '../support/fault-proxy';
+import { lateCancelProxy, type FaultProxy } from '../support/fault-proxy';
 import { CLEAN_ENV } from '../support/outcome';
 
 /** Known quick on a fresh connection; the head that is abandoned after its first 1,000 rows. */
@@ -44,12 +44,8 @@ describe('followers of an abandoned request on one connection', () => {
   const opened: Subscription[] = [];
 
   beforeEach(async () => {
-    proxy = await faultProxy(cluster().port);
-    // Every connection after the first (the cancel's) reaches the server 400 ms late: the
-    // cancel meant for the head lands on whatever runs then.
-    proxy.plan((index) =>
-      index >= 1 ? [{ kind: 'delay', direction: 'toServer', at: 0, ms: 400 }] : [],
-    );
+    // The cancel meant for the head lands 400 ms late, on whatever runs then.
+    proxy = await lateCancelProxy(cluster().port);
   });
   afterEach(async () => {
     for (const subscription of opened.splice(0)) subscription.unsubscribe();

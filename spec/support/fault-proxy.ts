@@ -56,6 +56,16 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
+/**
+ * A proxy that lets its first connection through and makes every later one (a cancel's)
+ * reach the server `ms` late: a cancel then lands on whatever runs by that time.
+ */
+export async function lateCancelProxy(targetPort: number, ms = 400): Promise<FaultProxy> {
+  const proxy = await faultProxy(targetPort);
+  proxy.plan((index) => (index >= 1 ? [{ kind: 'delay', direction: 'toServer', at: 0, ms }] : []));
+  return proxy;
+}
+
 /** Forwards connections to `127.0.0.1:targetPort`, with the faults planned for each. */
 export async function faultProxy(targetPort: number): Promise<FaultProxy> {
   let accepted = 0;
