@@ -2,6 +2,7 @@ import { lastValueFrom, toArray } from 'rxjs';
 import { ErrorCode, withConnection } from '../../src';
 import { useCluster } from '../support/cluster';
 import { lateCancelProxy } from '../support/fault-proxy';
+import { oneTo, seriesRows } from '../support/series-rows';
 import { CLEAN_ENV } from '../support/outcome';
 import { backends, clientOf, eventually, sleep } from './helpers';
 import { abandonAfter, learn, outcome, QUICK, quick, quickBurst, SERIES } from './sharing';
@@ -43,16 +44,9 @@ describe('Client: pipelined sharing under failures, unsubscriptions and shutdown
       abandonAfter(client.executeStatement(SERIES, [300_000]), 1_000);
       // Behind the head on the wire; once the head is over it streams a row every 100 ms, and
       // the cancel, 400 ms late, lands in the middle of it.
-      const seen: number[] = [];
-      const ending = await new Promise<string>((resolve) =>
-        client.executeStatement<{ g: number }>(SLOW_ROWS, [8]).subscribe({
-          next: (row) => seen.push(row.g),
-          error: (error: unknown) => resolve((error as { code?: string }).code ?? '?'),
-          complete: () => resolve('complete'),
-        }),
-      );
-      expect(ending).toBe('57014');
-      expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => i + 1));
+      const { seen, ending } = seriesRows(client.executeStatement<{ g: number }>(SLOW_ROWS, [8]));
+      expect(await ending).toBe('57014');
+      expect(seen).toEqual(oneTo(seen.length));
       expect(seen.length).toBeLessThan(8);
       await eventually(() => client.stats.idle === 1);
     } finally {

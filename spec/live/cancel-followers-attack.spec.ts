@@ -4,6 +4,7 @@ import { connect, ErrorCode, type ConnectOptions } from '../../src';
 import type { Connection } from '../../src/connection/connection';
 import { useCluster } from '../support/cluster';
 import { lateCancelProxy, type FaultProxy } from '../support/fault-proxy';
+import { oneTo, seriesRows } from '../support/series-rows';
 import { CLEAN_ENV } from '../support/outcome';
 
 /** Known quick on a fresh connection; the head that is abandoned after its first 1,000 rows. */
@@ -99,21 +100,14 @@ describe('followers of an abandoned request on one connection', () => {
   it('rows a follower streamed before a stray 57014 are each delivered once, in order', async () => {
     const conn = await open();
     abandonHead(conn);
-    const seen: number[] = [];
-    const error = await new Promise<string>((resolve) => {
-      conn
-        .executeStatement<{ g: number }>(
-          'select g, case when g > 20000 then pg_sleep(0.05) end as s from generate_series(1, 20100) g',
-        )
-        .subscribe({
-          next: (row) => seen.push(row.g),
-          error: (e: unknown) => resolve((e as { code?: string }).code ?? '?'),
-          complete: () => resolve('complete'),
-        });
-    });
-    expect(error).toBe('57014');
+    const { seen, ending } = seriesRows(
+      conn.executeStatement<{ g: number }>(
+        'select g, case when g > 20000 then pg_sleep(0.05) end as s from generate_series(1, 20100) g',
+      ),
+    );
+    expect(await ending).toBe('57014');
     expect(seen.length).toBeGreaterThanOrEqual(20_000);
-    expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => i + 1));
+    expect(seen).toEqual(oneTo(seen.length));
   });
 
   it('a follower inside a pipelined transaction that the late cancel reaches fails; the transaction ends clean', async () => {
@@ -243,23 +237,16 @@ describe('followers of an abandoned request on one connection', () => {
     const conn = await open(cluster().port);
     const pid = conn.processId;
     abandonHead(conn, 3_000_000);
-    const seen: number[] = [];
-    const streaming = new Promise<string>((resolve) => {
-      conn
-        .executeStatement<{ g: number }>(
-          'select g, pg_sleep(0.05) as s from generate_series(1, 100) g',
-        )
-        .subscribe({
-          next: (row) => seen.push(row.g),
-          error: (e: unknown) => resolve((e as { code?: string }).code ?? '?'),
-          complete: () => resolve('complete'),
-        });
-    });
+    const { seen, ending: streaming } = seriesRows(
+      conn.executeStatement<{ g: number }>(
+        'select g, pg_sleep(0.05) as s from generate_series(1, 100) g',
+      ),
+    );
     const behind = settle(lastValueFrom(conn.executeStatement('select 1 as n')));
     await sleep(700);
     await cluster().admin('select pg_terminate_backend($1)', [pid]);
     expect(await streaming).toBe('57P01');
-    expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => i + 1));
+    expect(seen).toEqual(oneTo(seen.length));
     expect(await behind).toEqual({ error: ErrorCode.ConnectionClosed });
     expect(conn.connectionState).toBe('closed');
   });
